@@ -1,0 +1,85 @@
+"""Derived state: tables computed from the event log, kept current by seq.
+
+Each materializer records in ``scrape_meta`` (name = ``materializer:<name>``) the last
+seq it has absorbed and that event's timestamp. The pipeline calls :func:`absorb_all`
+after every append; when the log was truncated below a materializer's seq it is reset
+and rebuilt from the log. Batch materializers are only marked stale by the pipeline and
+rebuilt by ``patina materialize``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sqlite3
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from patina.derived.base import Materializer
+
+# "module:ClassName", in absorb order.
+MATERIALIZERS: list[str] = [
+    "patina.derived.cochange:CoChanges",
+    "patina.derived.expertise:AuthorExpertise",
+    "patina.derived.terms:TermStats",
+]
+
+
+def load_all() -> list["Materializer"]:
+    out = []
+    for spec in MATERIALIZERS:
+        mod_name, _, cls_name = spec.partition(":")
+        try:
+            mod = importlib.import_module(mod_name)
+        except ModuleNotFoundError as exc:
+            if exc.name == mod_name:  # not written yet: skip quietly
+                continue
+            raise
+        out.append(getattr(mod, cls_name)())
+    return out
+
+
+def absorb_all(conn: sqlite3.Connection, truncated_to: int | None) -> None:
+    """Bring every incremental materializer up to the log's last seq.
+
+    ``truncated_to``: the seq the log was cut back to in this update (None if only appended).
+    """
+    from patina.derived.base import get_meta, set_meta, last_event
+
+    last_seq, last_ts = last_event(conn)
+    for mat in load_all():
+        seen, _ = get_meta(conn, mat.name)
+        if truncated_to is not None and seen > truncated_to:
+            mat.reset(conn)
+            seen = 0
+        if seen > last_seq:  # log shorter than what we absorbed: rebuild
+            mat.reset(conn)
+            seen = 0
+        if not mat.incremental:  # batch: left stale until `patina materialize`
+            continue
+        if seen < last_seq:
+            mat.absorb(conn, seen)
+        set_meta(conn, mat.name, last_seq, last_ts)
+
+
+def rebuild_all(conn: sqlite3.Connection, only: list[str] | None = None) -> list[str]:
+    """Reset and rebuild materializers (all, or those named). Returns the names rebuilt."""
+    from patina.derived.base import set_meta, last_event
+
+    last_seq, last_ts = last_event(conn)
+    done = []
+    for mat in load_all():
+        if only and mat.name not in only:
+            continue
+        mat.reset(conn)
+        mat.absorb(conn, 0)
+        set_meta(conn, mat.name, last_seq, last_ts)
+        done.append(mat.name)
+    return done
+
+
+def stale(conn: sqlite3.Connection) -> list[str]:
+    """Names of materializers that have not absorbed the whole log."""
+    from patina.derived.base import get_meta, last_event
+
+    last_seq, _ = last_event(conn)
+    return [m.name for m in load_all() if get_meta(conn, m.name)[0] != last_seq]

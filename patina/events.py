@@ -1,0 +1,66 @@
+"""The event value and the canonical encodings every source must use.
+
+An event is plain data: ``(event_type, timestamp, source_id, source_file, data)``.
+``seq`` is assigned by the store when the event is appended, in history order.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+from typing import Any, NamedTuple
+
+
+class Event(NamedTuple):
+    event_type: str  # e.g. "git.commit", "session.decision", "code.function"
+    timestamp: str  # UTC, "YYYY-MM-DDTHH:MM:SSZ" (see utc_timestamp)
+    source_id: str  # what the event is about: a sha, a session id, "path::name"
+    source_file: str | None  # repository-relative path, or None
+    data: dict[str, Any]  # JSON-able payload; encoded with canonical_json
+
+
+def canonical_json(value: Any) -> str:
+    """Sorted keys, compact separators, UTF-8 (no ASCII escaping).
+
+    The same value always gives the same string, on every machine.
+    """
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def utc_timestamp(epoch_seconds: int) -> str:
+    """Seconds since the epoch as ``YYYY-MM-DDTHH:MM:SSZ``."""
+    return _dt.datetime.fromtimestamp(int(epoch_seconds), _dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def format_offset(minutes: int) -> str:
+    """An offset east of UTC in minutes as ``+HH:MM`` / ``-HH:MM``."""
+    sign = "-" if minutes < 0 else "+"
+    minutes = abs(minutes)
+    return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def to_utc(moment: _dt.datetime) -> str:
+    """An aware datetime as a UTC timestamp string (naive ones are taken as UTC)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=_dt.timezone.utc)
+    return moment.astimezone(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_when(text: str) -> str:
+    """A user's ISO date or datetime (``2025-11-21``, ``2025-11-21T10:00``,
+    ``2025-11-21 10:00:00+02:00``, ``...Z``) as a UTC timestamp string.
+
+    A bare date means the end of that day (UTC): ``--until 2025-11-21`` includes the 21st.
+    Raises ValueError with a readable message.
+    """
+    raw = text.strip()
+    if not raw:
+        raise ValueError("empty date")
+    try:
+        if len(raw) == 10:
+            day = _dt.date.fromisoformat(raw)
+            return f"{day.isoformat()}T23:59:59Z"
+        moment = _dt.datetime.fromisoformat(raw.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"not an ISO date or datetime: {text!r} (try 2025-11-21 or 2025-11-21T10:00:00Z)") from None
+    return to_utc(moment)

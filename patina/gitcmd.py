@@ -1,0 +1,118 @@
+"""Running git's own plumbing, isolated from everything but the repository's objects.
+
+Every call runs as if the repository were bare (``core.bare=true``): git reads no
+working-tree ``.mailmap`` or ``.gitattributes``, no user or system config, no replace
+refs. What it prints is then a function of the objects alone (law 1).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from typing import Sequence
+
+from patina.errors import GitError
+
+# Variables a hook inherits from git that would point our calls elsewhere.
+_STRIP = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_PREFIX", "GIT_COMMON_DIR", "GIT_NAMESPACE")
+
+# git's documented defaults, pinned so a user's repository config cannot change the log.
+PINNED_CONFIG = (
+    "core.bare=true",
+    "core.quotePath=false",
+    "diff.renames=true",
+    "diff.renameLimit=1000",
+    "diff.algorithm=myers",
+    "diff.relative=false",
+    "diff.ignoreSubmodules=none",
+    "log.showRoot=true",
+    "log.showSignature=false",
+    "log.mailmap=true",
+    "i18n.logOutputEncoding=UTF-8",
+    "mailmap.file=",
+)
+
+
+def git_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in _STRIP}
+    env.update(
+        GIT_CONFIG_NOSYSTEM="1",
+        GIT_CONFIG_GLOBAL=os.devnull,
+        GIT_NO_REPLACE_OBJECTS="1",
+        GIT_TERMINAL_PROMPT="0",
+        GIT_OPTIONAL_LOCKS="0",
+        LC_ALL="C",
+    )
+    return env
+
+
+def git_argv(git_dir: str, args: Sequence[str], extra_config: Sequence[str] = ()) -> list[str]:
+    argv = ["git"]
+    for item in (*PINNED_CONFIG, *extra_config):
+        argv += ["-c", item]
+    return [*argv, f"--git-dir={git_dir}", *args]
+
+
+def run(git_dir: str, args: Sequence[str], *, input: bytes | None = None, check: bool = True,
+        extra_config: Sequence[str] = ()) -> subprocess.CompletedProcess[bytes]:
+    proc = subprocess.run(
+        git_argv(git_dir, args, extra_config), input=input, capture_output=True, env=git_env()
+    )
+    if check and proc.returncode != 0:
+        msg = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise GitError(f"git {args[0]} failed: {msg[-1] if msg else 'exit ' + str(proc.returncode)}")
+    return proc
+
+
+def popen(git_dir: str, args: Sequence[str], *, stdin: int | None = None,
+          extra_config: Sequence[str] = ()) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        git_argv(git_dir, args, extra_config),
+        stdin=stdin,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=git_env(),
+        bufsize=1 << 16,
+    )
+
+
+def out(git_dir: str, args: Sequence[str], **kw) -> str:
+    return run(git_dir, args, **kw).stdout.decode("utf-8", "replace").strip()
+
+
+class BlobReader:
+    """Reads blobs through one long-lived ``git cat-file --batch`` (cheap on the hook path)."""
+
+    def __init__(self, git_dir: str) -> None:
+        self.git_dir = git_dir
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    def __call__(self, oid: str) -> bytes | None:
+        if not oid or oid == "0" * len(oid):
+            return None
+        if self._proc is None:
+            self._proc = subprocess.Popen(
+                git_argv(self.git_dir, ["cat-file", "--batch"]),
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=git_env(),
+            )
+        proc = self._proc
+        assert proc.stdin and proc.stdout
+        proc.stdin.write(oid.encode() + b"\n")
+        proc.stdin.flush()
+        header = proc.stdout.readline()
+        parts = header.split()
+        if len(parts) != 3 or parts[1] != b"blob":
+            return None  # "<oid> missing" (or not a blob)
+        size = int(parts[2])
+        data = proc.stdout.read(size)
+        proc.stdout.read(1)  # the newline after the content
+        return data
+
+    def close(self) -> None:
+        if self._proc is not None:
+            try:
+                self._proc.stdin.close()  # type: ignore[union-attr]
+                self._proc.wait(timeout=5)
+            except Exception:
+                self._proc.kill()
+            self._proc = None

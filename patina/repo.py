@@ -1,0 +1,65 @@
+"""Finding the repository and Patina's paths inside it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from patina.errors import NotARepository, UsageError
+from patina.gitcmd import git_env
+
+DATA_DIR = ".patina/data"
+DB_NAME = "patina.db"
+
+
+@dataclass(frozen=True)
+class Repo:
+    git_dir: str  # absolute
+    common_dir: str  # absolute; differs from git_dir in a linked worktree
+    work_tree: str | None  # absolute; None when bare
+    db_path: str
+
+    @property
+    def data_dir(self) -> str:
+        return os.path.dirname(self.db_path)
+
+    @property
+    def is_bare(self) -> bool:
+        return self.work_tree is None
+
+
+def discover(path: str | None = None, db: str | None = None) -> Repo:
+    """The repository containing ``path`` (default: the current directory)."""
+    start = os.path.abspath(path or os.getcwd())
+    if not os.path.isdir(start):
+        raise NotARepository(f"not a directory: {start}")
+    env = git_env()
+    proc = subprocess.run(
+        ["git", "rev-parse", "--path-format=absolute", "--git-dir", "--git-common-dir",
+         "--is-bare-repository", "--show-toplevel"],
+        cwd=start, capture_output=True, env=env,
+    )
+    lines = proc.stdout.decode("utf-8", "surrogateescape").splitlines()
+    if proc.returncode != 0 and len(lines) < 3:
+        raise NotARepository(f"not a git repository: {start}")
+    git_dir, common_dir, bare = lines[0], lines[1], lines[2] == "true"
+    work_tree = None if bare or len(lines) < 4 else lines[3]
+    if db:
+        db_path = os.path.abspath(db)
+    elif work_tree is None:
+        raise UsageError(f"bare repository {git_dir}: give the database path with --db PATH")
+    else:
+        db_path = os.path.join(work_tree, DATA_DIR, DB_NAME)
+    return Repo(git_dir=git_dir, common_dir=common_dir, work_tree=work_tree, db_path=db_path)
+
+
+def ensure_data_dir(repo: Repo) -> Path:
+    """Create the data directory, ignored by git whatever the team's .gitignore says."""
+    data = Path(repo.data_dir)
+    data.mkdir(parents=True, exist_ok=True)
+    ignore = data / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("# Patina's local database: never committed.\n*\n")
+    return data

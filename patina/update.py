@@ -1,0 +1,345 @@
+"""The one pipeline. A full build is an update from an empty log.
+
+    plan the first-parent steps from the newest commit the log shares with HEAD,
+    truncate the log back to it, emit each step's events (commits the merge brings in,
+    the commit, then each diff source's events), append, absorb into derived state.
+
+``patina scrape``, the git hooks and ``patina verify`` all call :func:`update`; only the
+starting point differs (the live database, or an empty one for a rebuild).
+"""
+
+from __future__ import annotations
+
+import glob
+import importlib
+import os
+import sqlite3
+import subprocess
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator
+
+from patina import config as team_config
+from patina import gitcmd, store
+from patina.events import Event, parse_when
+from patina.repo import Repo, ensure_data_dir
+from patina.sources import DIFF_SOURCES
+from patina.sources.base import CommitRecord, FileChange, SourceContext
+
+BATCH = 256  # first-parent steps read ahead at once (sources may prefetch a batch in parallel)
+
+
+class NeedsBackground(Exception):
+    """Raised before any write when a hook's update would be long (see ``max_commits``)."""
+
+
+@dataclass
+class UpdateResult:
+    head: str | None
+    action: str  # "unchanged", "append", "replay", "rebuild"
+    events_added: int = 0
+    commits_added: int = 0
+    truncated_to: int | None = None
+    last_seq: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+Progress = Callable[[int, int], None]
+
+
+def resolve_target(repo: Repo, until: str | None) -> str | None:
+    """The commit to build for: HEAD, or with ``until`` the newest first-parent commit
+    whose commit time is at or before it. None for an unborn branch."""
+    proc = gitcmd.run(repo.git_dir, ["rev-parse", "--verify", "-q", "HEAD^{commit}"], check=False)
+    head = proc.stdout.decode().strip() or None
+    if head is None or until is None:
+        return head
+    limit = parse_when(until)
+    for line in gitcmd.out(repo.git_dir, ["log", "--first-parent", "--format=%H %ct", head]).splitlines():
+        sha, _, ct = line.partition(" ")
+        from patina.events import utc_timestamp
+
+        if utc_timestamp(int(ct)) <= limit:
+            return sha
+    return None
+
+
+def _shared_base(conn: sqlite3.Connection, repo: Repo, target: str) -> tuple[int, str, int] | None:
+    """(pos, sha, last_seq) of the newest first-parent commit of ``target`` already in the log."""
+    proc = gitcmd.popen(repo.git_dir, ["rev-list", "--first-parent", target])
+    assert proc.stdout
+    try:
+        for line in proc.stdout:
+            row = conn.execute("SELECT pos, sha, last_seq FROM fp_chain WHERE sha = ?",
+                               (line.decode().strip(),)).fetchone()
+            if row:
+                return row[0], row[1], row[2]
+        return None
+    finally:
+        proc.kill()
+        proc.wait()
+        proc.stdout.close()
+        proc.stderr.close()  # type: ignore[union-attr]
+
+
+class _Sources:
+    """The diff sources, loaded only when a commit touches a path one of them wants."""
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        self.sources = []
+        for name, spec in DIFF_SOURCES:
+            mod_name, _, factory = spec.partition(":")
+            try:
+                mod = importlib.import_module(mod_name)
+            except ModuleNotFoundError as exc:
+                if exc.name == mod_name:
+                    continue
+                raise
+            self.sources.append(getattr(mod, factory)(config))
+
+    def route(self, rec: CommitRecord) -> list[tuple[Any, list[FileChange]]]:
+        routed = []
+        for src in self.sources:
+            wanted = [c for c in rec.files if src.wants(c)]
+            if wanted:
+                routed.append((src, wanted))
+        return routed
+
+
+def _events_for_batch(batch, sources: _Sources, ctx: SourceContext) -> Iterator[tuple[str, list[Event]]]:
+    """For each step in the batch: (fp sha, its events in order)."""
+    from patina.sources.git import commit_event
+
+    routed = [sources.route(records[-1]) for _, records in batch]
+    for src in sources.sources:
+        prefetch = getattr(src, "prefetch", None)
+        if prefetch is not None:
+            items = [(records[-1], changes) for (_, records), r in zip(batch, routed)
+                     for s, changes in r if s is src]
+            if items:
+                prefetch(ctx, items)
+    for (step, records), r in zip(batch, routed):
+        events = [commit_event(rec, rec.sha == step.fp) for rec in records]
+        for src, changes in r:
+            events.extend(src.events(ctx, records[-1], changes))
+        yield step.fp, events
+
+
+def _fill(conn: sqlite3.Connection, repo: Repo, target: str, base: tuple[int, str, int] | None,
+          config: dict[str, Any], progress: Progress | None, warn: Callable[[str], None],
+          max_commits: int | None) -> tuple[int, int]:
+    """Append the steps from ``base`` (exclusive) to ``target``. Returns (events, commits)."""
+    from patina.sources import git as gitsrc
+
+    graph = gitsrc.read_graph(repo.git_dir, target, base[1] if base else None)
+    if max_commits is not None and len(graph) > max_commits:
+        raise NeedsBackground(f"{len(graph)} commits to read")
+    chain = gitsrc.first_parent_chain(graph, target)
+    steps = gitsrc.plan(graph, chain)
+    reader = gitsrc.CommitReader(repo.git_dir, target)
+    blobs = gitcmd.BlobReader(repo.git_dir)
+    cache_dir = os.path.join(repo.data_dir, "cache")
+    ctx = SourceContext(read_blob=blobs, config=config,
+                        query=lambda sql, *a: conn.execute(sql, a).fetchall(), warn=warn, cache_dir=cache_dir)
+    sources = _Sources(config)
+    pos = base[0] if base else 0
+    seq = base[2] if base else 0
+    n_events = n_commits = 0
+    incomplete: list[str] = []
+    try:
+        pairs = gitsrc.iter_records(reader, steps)
+        while True:
+            batch = []
+            for item in pairs:
+                batch.append(item)
+                if len(batch) >= BATCH:
+                    break
+            if not batch:
+                break
+            for fp, events in _events_for_batch(batch, sources, ctx):
+                before = seq
+                seq = store.append(conn, events, seq)
+                pos += 1
+                conn.execute("INSERT INTO fp_chain(pos, sha, last_seq) VALUES (?, ?, ?)", (pos, fp, seq))
+                n_events += seq - before
+            for _, records in batch:
+                n_commits += len(records)
+                incomplete.extend(r.sha for r in records if r.incomplete)
+            if progress:
+                progress(n_commits, len(graph))
+    finally:
+        blobs.close()
+    for sha in incomplete:
+        conn.execute("INSERT OR REPLACE INTO incomplete_commits(sha, reason) VALUES (?, ?)",
+                     (sha, "objects missing from the object store"))
+    if incomplete:
+        warn(f"{len(incomplete)} commit(s) have objects missing from the object store; "
+             "built with what was there (see `patina status`)")
+    return n_events, n_commits
+
+
+def _write_meta(conn: sqlite3.Connection, repo: Repo, target: str, cfg_fp: str) -> None:
+    store.set_meta(conn, "head", target)
+    store.set_meta(conn, "config", cfg_fp)
+    shallow = os.path.exists(os.path.join(repo.common_dir, "shallow"))
+    store.set_meta(conn, "shallow", "1" if shallow else None)
+
+
+def update(repo: Repo, *, full: bool = False, until: str | None = None, progress: Progress | None = None,
+           warn: Callable[[str], None] | None = None, max_commits: int | None = None,
+           db_path: str | None = None) -> UpdateResult:
+    """Bring the database at ``db_path`` (default: the repository's) up to HEAD (or ``until``).
+
+    The caller holds the lock (see patina.lock). ``max_commits`` (hooks): raise
+    NeedsBackground instead of doing more than that much work in the foreground.
+    """
+    db_path = db_path or repo.db_path
+    warnings: list[str] = []
+
+    def _warn(msg: str) -> None:
+        if msg not in warnings:
+            warnings.append(msg)
+            if warn:
+                warn(msg)
+
+    target = resolve_target(repo, until)
+    try:
+        config, cfg_fp = team_config.load(repo.git_dir, target)
+    except Exception as exc:  # an invalid team config must not stop the log: use the defaults
+        _warn(str(exc))
+        config, cfg_fp = team_config.load(repo.git_dir, None)[0], "invalid"
+
+    if db_path == repo.db_path:
+        ensure_data_dir(repo)
+    os.makedirs(os.path.dirname(db_path), exist_ok=True)
+    _remove_stale_temp_files(db_path)
+
+    if not full and os.path.exists(db_path):
+        result = _incremental(repo, db_path, target, config, cfg_fp, progress, _warn, max_commits)
+        if result is not None:
+            result.warnings = warnings
+            return result
+    return _rebuild(repo, db_path, target, config, cfg_fp, progress, _warn, max_commits, warnings)
+
+
+def _incremental(repo, db_path, target, config, cfg_fp, progress, warn, max_commits) -> UpdateResult | None:
+    """Append or truncate-and-replay in one transaction; None when only a rebuild will do."""
+    try:
+        conn = store.connect(db_path)
+    except sqlite3.DatabaseError:
+        return None
+    try:
+        try:
+            state = store.health(conn, quick=True)
+        except sqlite3.DatabaseError:
+            return None
+        if state != "ok" or store.get_meta(conn, "config") != cfg_fp:
+            return None
+        stored_head = store.get_meta(conn, "head")
+        if stored_head == target:
+            return UpdateResult(head=target, action="unchanged", last_seq=store.last_seq(conn))
+        if target is None:
+            return None  # HEAD became unborn: rebuild (to an empty log)
+        base = _shared_base(conn, repo, target)
+        if base is None:
+            return None
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            last_pos = conn.execute("SELECT coalesce(max(pos), 0) FROM fp_chain").fetchone()[0]
+            truncated_to = None
+            action = "append"
+            if base[0] != last_pos:
+                truncated_to = base[2]
+                action = "replay"
+                store.truncate(conn, truncated_to)
+                conn.execute("DELETE FROM fp_chain WHERE pos > ?", (base[0],))
+                conn.execute("DELETE FROM incomplete_commits WHERE sha NOT IN "
+                             "(SELECT source_id FROM eventlog WHERE event_type = 'git.commit')")
+            n_events, n_commits = _fill(conn, repo, target, base, config, progress, warn, max_commits)
+            _write_meta(conn, repo, target, cfg_fp)
+            from patina import derived
+
+            derived.absorb_all(conn, truncated_to)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return UpdateResult(head=target, action=action, events_added=n_events, commits_added=n_commits,
+                            truncated_to=truncated_to, last_seq=store.last_seq(conn))
+    finally:
+        conn.close()
+
+
+def _rebuild(repo, db_path, target, config, cfg_fp, progress, warn, max_commits, warnings) -> UpdateResult:
+    """Build from an empty log into a new file, then rename it into place."""
+    if max_commits is not None and target is not None:
+        count = int(gitcmd.out(repo.git_dir, ["rev-list", "--count", target]) or 0)
+        if count > max_commits:
+            raise NeedsBackground(f"rebuild of {count} commits")
+    tmp = f"{db_path}.tmp-{os.getpid()}"
+    conn = store.connect(tmp)
+    try:
+        conn.execute("PRAGMA journal_mode = OFF")  # a new file: nothing to roll back to
+        conn.execute("PRAGMA synchronous = OFF")
+        store.create_schema(conn)  # executescript: runs outside the transaction
+        conn.execute("BEGIN")
+        n_events = n_commits = 0
+        if target is not None:
+            n_events, n_commits = _fill(conn, repo, target, None, config, progress, warn, None)
+            _write_meta(conn, repo, target, cfg_fp)
+        else:
+            store.set_meta(conn, "config", cfg_fp)
+        from patina import derived
+
+        derived.absorb_all(conn, None)
+        conn.execute("COMMIT")
+        last = store.last_seq(conn)
+        conn.execute("PRAGMA journal_mode = DELETE")
+        conn.close()
+        fsync_file(tmp)
+        # A hot journal here belongs to the file being replaced: drop it with that file.
+        for suffix in ("-journal", "-wal", "-shm"):
+            if os.path.exists(db_path + suffix):
+                os.remove(db_path + suffix)
+        os.replace(tmp, db_path)
+    except BaseException:
+        conn.close()
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+    return UpdateResult(head=target, action="rebuild", events_added=n_events, commits_added=n_commits,
+                        last_seq=last, warnings=warnings)
+
+
+def fsync_file(path: str) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _remove_stale_temp_files(db_path: str) -> None:
+    """Rebuilds killed before their rename leave ``<db>.tmp-<pid>``: remove those of dead pids."""
+    for path in glob.glob(glob.escape(db_path) + ".tmp-*"):
+        pid = path.rsplit("-", 1)[-1]
+        if pid.isdigit() and pid != str(os.getpid()) and not _alive(int(pid)):
+            for suffix in ("", "-journal"):
+                try:
+                    os.remove(path + suffix)
+                except FileNotFoundError:
+                    pass
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def current_head(repo: Repo) -> str | None:
+    proc = gitcmd.run(repo.git_dir, ["rev-parse", "--verify", "-q", "HEAD^{commit}"], check=False)
+    return proc.stdout.decode().strip() or None
