@@ -1,0 +1,68 @@
+"""The ``patina`` command: a thin shell over the library.
+
+Each command lives in a module of this package and is imported only when it runs
+(:class:`LazyGroup`), so ``patina hook`` and friends stay quick to start.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import click
+
+from patina import __version__
+
+# command name -> "module:attribute" (a click.Command or click.Group)
+COMMANDS: dict[str, str] = {
+    "init": "patina.cli.core:init_cmd",
+    "scrape": "patina.cli.core:scrape_cmd",
+    "status": "patina.cli.core:status_cmd",
+    "sql": "patina.cli.core:sql_cmd",
+    "verify": "patina.cli.hooks:verify_cmd",
+    "hook": "patina.cli.hooks:hook_cmd",
+    "hooks": "patina.cli.hooks:hooks_group",
+    "materialize": "patina.cli.derived:materialize_cmd",
+    "query": "patina.cli.derived:query_cmd",
+    "scry": "patina.cli.scry:scry_cmd",
+    "persona": "patina.cli.scry:persona_group",
+    "projects": "patina.cli.scry:projects_group",
+    "serve": "patina.cli.scry:serve_cmd",
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(name for name in COMMANDS if self._load(name) is not None)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        return self._load(name)
+
+    @staticmethod
+    def _load(name: str) -> click.Command | None:
+        spec = COMMANDS.get(name)
+        if spec is None:
+            return None
+        mod_name, _, attr = spec.partition(":")
+        try:
+            mod = importlib.import_module(mod_name)
+        except ModuleNotFoundError as exc:
+            if exc.name == mod_name:  # a feature not installed in this build
+                return None
+            raise
+        return getattr(mod, attr, None)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="patina")
+def main() -> None:
+    """Patina: a git repository's history as a queryable knowledge log.
+
+    Patina reads commits, the session notes under layer/sessions/ and the source code
+    from git objects into one SQLite table, `eventlog` (.patina/data/patina.db), and
+    keeps it current through git hooks.
+
+    \b
+    Start:   patina init && patina scrape
+    Query:   patina sql "SELECT subject FROM commits ORDER BY seq DESC LIMIT 5"
+    Keep it current:   patina hooks install
+    """

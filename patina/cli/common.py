@@ -1,0 +1,54 @@
+"""Options and error handling shared by the CLI commands."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from typing import Any, Callable
+
+import click
+
+from patina.errors import EXIT_INTERNAL, PatinaError
+
+repo_option = click.option(
+    "--repo", "repo_path", metavar="PATH", default=None,
+    help="The git repository (default: the one containing the current directory).",
+)
+db_option = click.option(
+    "--db", "db_path", metavar="PATH", default=None,
+    help="The database file (default: <repo>/.patina/data/patina.db; required for bare repositories).",
+)
+
+
+def open_repo(repo_path: str | None, db_path: str | None):
+    from patina.repo import discover
+
+    return discover(repo_path, db_path)
+
+
+def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """One line on stderr and a distinct exit code for every error; never a traceback."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except PatinaError as exc:
+            click.echo(f"patina: {exc}", err=True)
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("patina: interrupted; the database is as it was before this command", err=True)
+            sys.exit(130)
+        except (click.exceptions.Exit, click.ClickException, SystemExit):
+            raise
+        except Exception as exc:  # a bug: still one line, and the details where they can be read
+            click.echo(f"patina: internal error: {type(exc).__name__}: {exc}", err=True)
+            sys.exit(EXIT_INTERNAL)
+
+    return wrapper
+
+
+def echo_json(value: Any) -> None:
+    import json
+
+    click.echo(json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False))

@@ -1,0 +1,75 @@
+"""Building real git repositories for tests (never mocks)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+BASE_TIME = 1_700_000_000  # 2023-11-14T22:13:20Z
+
+
+def git(repo: Path | str, *args: str, env: dict | None = None, check: bool = True) -> str:
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    full_env.update(
+        GIT_CONFIG_NOSYSTEM="1", GIT_CONFIG_GLOBAL=os.devnull, GIT_AUTHOR_NAME="Ann Author",
+        GIT_AUTHOR_EMAIL="ann@example.com", GIT_COMMITTER_NAME="Ann Author",
+        GIT_COMMITTER_EMAIL="ann@example.com", LC_ALL="C",
+    )
+    full_env.update(env or {})
+    proc = subprocess.run(["git", *args], cwd=str(repo), capture_output=True, env=full_env)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"git {' '.join(args)} failed: {proc.stderr.decode(errors='replace')}")
+    return proc.stdout.decode("utf-8", "replace").strip()
+
+
+class Repo:
+    """A throwaway repository with deterministic commit times (one minute apart)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.path.mkdir(parents=True, exist_ok=True)
+        git(self.path, "init", "-q", "-b", "main")
+        git(self.path, "config", "commit.gpgsign", "false")
+        self.tick = 0
+
+    def _dates(self, when: int | None, tz: str = "+0000") -> dict:
+        if when is None:
+            self.tick += 60
+            when = BASE_TIME + self.tick
+        stamp = f"@{when} {tz}"
+        return {"GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp}
+
+    def write(self, files: dict[str, str | bytes | None]) -> None:
+        for name, content in files.items():
+            target = self.path / name
+            if content is None:
+                if target.exists():
+                    git(self.path, "rm", "-q", name)
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, bytes):
+                target.write_bytes(content)
+            else:
+                target.write_text(content)
+            git(self.path, "add", name)
+
+    def commit(self, message: str, files: dict[str, str | bytes | None] | None = None, *,
+               when: int | None = None, tz: str = "+0000", author: tuple[str, str] | None = None) -> str:
+        """Write ``files`` (None deletes), commit everything staged, return the sha."""
+        self.write(files or {})
+        env = self._dates(when, tz)
+        if author:
+            env.update(GIT_AUTHOR_NAME=author[0], GIT_AUTHOR_EMAIL=author[1])
+        git(self.path, "commit", "-q", "--allow-empty", "-m", message, env=env)
+        return self.head()
+
+    def merge(self, branch: str, message: str | None = None, *, when: int | None = None) -> str:
+        git(self.path, "merge", "-q", "--no-ff", branch, "-m", message or f"Merge {branch}", env=self._dates(when))
+        return self.head()
+
+    def git(self, *args: str, check: bool = True, when: int | None = None) -> str:
+        return git(self.path, *args, env=self._dates(when), check=check)
+
+    def head(self) -> str:
+        return git(self.path, "rev-parse", "HEAD")
