@@ -21,6 +21,8 @@ MATERIALIZERS: list[str] = [
     "patina.derived.cochange:CoChanges",
     "patina.derived.expertise:AuthorExpertise",
     "patina.derived.terms:TermStats",
+    "patina.sources.code.symbols:CodeSymbolIndex",  # FTS5 over code definitions (code source)
+    "patina.scry.index:SearchIndex",  # FTS5 over knowledge for `patina scry`
 ]
 
 
