@@ -139,7 +139,8 @@ def _fill(conn: sqlite3.Connection, repo: Repo, target: str, base: tuple[int, st
     blobs = gitcmd.BlobReader(repo.git_dir)
     cache_dir = os.path.join(repo.data_dir, "cache")
     ctx = SourceContext(read_blob=blobs, config=config,
-                        query=lambda sql, *a: conn.execute(sql, a).fetchall(), warn=warn, cache_dir=cache_dir)
+                        query=lambda sql, *a: conn.execute(sql, a).fetchall(), warn=warn, cache_dir=cache_dir,
+                        extra={"git_dir": repo.git_dir, "target": target})
     sources = _Sources(config)
     pos = base[0] if base else 0
     seq = base[2] if base else 0
@@ -177,9 +178,14 @@ def _fill(conn: sqlite3.Connection, repo: Repo, target: str, base: tuple[int, st
     return n_events, n_commits
 
 
-def _write_meta(conn: sqlite3.Connection, repo: Repo, target: str, cfg_fp: str) -> None:
+def _write_meta(conn: sqlite3.Connection, repo: Repo, target: str | None, cfg_fp: str,
+                config: dict[str, Any]) -> None:
+    """What the log was built for. All of it is a function of HEAD (no clock, no paths)."""
+    from patina.events import canonical_json
+
     store.set_meta(conn, "head", target)
     store.set_meta(conn, "config", cfg_fp)
+    store.set_meta(conn, "config_json", canonical_json(config))
     shallow = os.path.exists(os.path.join(repo.common_dir, "shallow"))
     store.set_meta(conn, "shallow", "1" if shallow else None)
 
@@ -255,7 +261,7 @@ def _incremental(repo, db_path, target, config, cfg_fp, progress, warn, max_comm
                 conn.execute("DELETE FROM incomplete_commits WHERE sha NOT IN "
                              "(SELECT source_id FROM eventlog WHERE event_type = 'git.commit')")
             n_events, n_commits = _fill(conn, repo, target, base, config, progress, warn, max_commits)
-            _write_meta(conn, repo, target, cfg_fp)
+            _write_meta(conn, repo, target, cfg_fp, config)
             from patina import derived
 
             derived.absorb_all(conn, truncated_to)
@@ -285,9 +291,9 @@ def _rebuild(repo, db_path, target, config, cfg_fp, progress, warn, max_commits,
         n_events = n_commits = 0
         if target is not None:
             n_events, n_commits = _fill(conn, repo, target, None, config, progress, warn, None)
-            _write_meta(conn, repo, target, cfg_fp)
+            _write_meta(conn, repo, target, cfg_fp, config)
         else:
-            store.set_meta(conn, "config", cfg_fp)
+            _write_meta(conn, repo, None, cfg_fp, config)
         from patina import derived
 
         derived.absorb_all(conn, None)
