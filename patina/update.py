@@ -91,7 +91,7 @@ class _Sources:
             try:
                 mod = importlib.import_module(mod_name)
             except ModuleNotFoundError as exc:
-                if exc.name == mod_name:
+                if exc.name and (mod_name == exc.name or mod_name.startswith(exc.name + ".")):
                     continue
                 raise
             self.sources.append(getattr(mod, factory)(config))

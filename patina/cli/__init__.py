@@ -46,7 +46,7 @@ class LazyGroup(click.Group):
         try:
             mod = importlib.import_module(mod_name)
         except ModuleNotFoundError as exc:
-            if exc.name == mod_name:  # a feature not installed in this build
+            if exc.name and (mod_name == exc.name or mod_name.startswith(exc.name + ".")):  # not in this build
                 return None
             raise
         return getattr(mod, attr, None)

@@ -33,7 +33,7 @@ def load_all() -> list["Materializer"]:
         try:
             mod = importlib.import_module(mod_name)
         except ModuleNotFoundError as exc:
-            if exc.name == mod_name:  # not written yet: skip quietly
+            if exc.name and (mod_name == exc.name or mod_name.startswith(exc.name + ".")):  # not built yet
                 continue
             raise
         out.append(getattr(mod, cls_name)())
