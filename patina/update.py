@@ -192,11 +192,12 @@ def _write_meta(conn: sqlite3.Connection, repo: Repo, target: str | None, cfg_fp
 
 def update(repo: Repo, *, full: bool = False, until: str | None = None, progress: Progress | None = None,
            warn: Callable[[str], None] | None = None, max_commits: int | None = None,
-           db_path: str | None = None) -> UpdateResult:
+           db_path: str | None = None, at: str | None = None) -> UpdateResult:
     """Bring the database at ``db_path`` (default: the repository's) up to HEAD (or ``until``).
 
     The caller holds the lock (see patina.lock). ``max_commits`` (hooks): raise
     NeedsBackground instead of doing more than that much work in the foreground.
+    ``at``: build for this commit instead of HEAD (verify rebuilds what the live log was built for).
     """
     db_path = db_path or repo.db_path
     warnings: list[str] = []
@@ -207,7 +208,7 @@ def update(repo: Repo, *, full: bool = False, until: str | None = None, progress
             if warn:
                 warn(msg)
 
-    target = resolve_target(repo, until)
+    target = at or resolve_target(repo, until)
     try:
         config, cfg_fp = team_config.load(repo.git_dir, target)
     except Exception as exc:  # an invalid team config must not stop the log: use the defaults

@@ -1,0 +1,212 @@
+"""Git hooks: the fast entry point (`patina hook NAME ...`) and installing the scripts.
+
+Git always wins: :func:`run_hook` returns 0 whatever happens. Errors become one line on
+stderr and an entry in ``.patina/data/hook.log``; work too long for the foreground goes
+to a detached background process under the same lock. This module imports neither
+click nor pygit2; sources load their parsers only when a commit touches their files.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import sys
+import time
+
+HOOK_NAMES = ("post-commit", "post-merge", "post-checkout", "post-rewrite")
+MARKER = "# patina-hook"
+# More new commits than this and a hook hands the update to the background.
+FOREGROUND_MAX_COMMITS = int(os.environ.get("PATINA_HOOK_FOREGROUND_MAX", "400"))
+
+
+def _log(data_dir: str | None, line: str) -> None:
+    if not data_dir:
+        return
+    try:
+        os.makedirs(data_dir, exist_ok=True)
+        with open(os.path.join(data_dir, "hook.log"), "a", encoding="utf-8") as fh:
+            fh.write(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} {line}\n")
+    except OSError:
+        pass
+
+
+def _hook_args(name: str, args: list[str]) -> list[str]:
+    """git passes arguments; pre-commit passes them as PRE_COMMIT_* variables instead."""
+    if args or not os.environ.get("PRE_COMMIT"):
+        return args
+    env = os.environ
+    if name == "post-checkout":
+        return [env.get("PRE_COMMIT_FROM_REF", ""), env.get("PRE_COMMIT_TO_REF", ""),
+                env.get("PRE_COMMIT_CHECKOUT_TYPE", "1")]
+    if name == "post-merge":
+        return [env.get("PRE_COMMIT_IS_SQUASH_MERGE", "0")]
+    if name == "post-rewrite":
+        return [env.get("PRE_COMMIT_REWRITE_COMMAND", "")]
+    return args
+
+
+def run_hook(argv: list[str]) -> int:
+    """``patina hook NAME [git's arguments]``: update the log; always returns 0."""
+    if not argv or argv[0] in ("-h", "--help"):
+        print("usage: patina hook {post-commit|post-merge|post-checkout|post-rewrite} [git's arguments]\n\n"
+              "Run by the git hooks that `patina hooks install` or pre-commit set up: updates the\n"
+              "log incrementally. Always exits 0: a hook never fails a git command.\n\n"
+              "Example (what .git/hooks/post-checkout runs):\n  patina hook post-checkout OLD NEW 1")
+        return 0
+    name, args = argv[0], _hook_args(argv[0], argv[1:])
+    if name == "post-checkout" and len(args) >= 3 and args[2] == "0":
+        return 0  # a file checkout: HEAD did not move
+    data_dir = None
+    try:
+        from patina.repo import discover
+
+        db = os.environ.get("PATINA_DB")
+        repo = discover(None, db)
+        data_dir = repo.data_dir
+        return _update_from_hook(repo, name)
+    except Exception as exc:  # git always wins
+        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        print(f"patina: {name} hook: {msg} (the log will catch up at the next update)", file=sys.stderr)
+        _log(data_dir, f"{name}: error: {type(exc).__name__}: {msg}")
+        return 0
+
+
+def _update_from_hook(repo, name: str) -> int:
+    from patina.lock import locked
+    from patina.update import NeedsBackground, current_head, update
+
+    while True:
+        # Another update holds the lock: it re-checks HEAD when done, so we may leave.
+        with locked(repo.db_path, wait=0) as got:
+            if not got:
+                _log(repo.data_dir, f"{name}: lock busy; the running update will catch up")
+                return 0
+            try:
+                result = update(repo, max_commits=FOREGROUND_MAX_COMMITS,
+                                warn=lambda m: _log(repo.data_dir, f"{name}: warning: {m}"))
+            except NeedsBackground as why:
+                _spawn_background(repo, name, str(why))
+                return 0
+        if result.action != "unchanged":
+            _log(repo.data_dir, f"{name}: {result.action} +{result.events_added} events, "
+                                f"last seq {result.last_seq} at {(result.head or '-')[:12]}")
+        if current_head(repo) == result.head:
+            return 0
+
+
+def _spawn_background(repo, name: str, why: str) -> None:
+    log_path = os.path.join(repo.data_dir, "hook.log")
+    os.makedirs(repo.data_dir, exist_ok=True)
+    cmd = [sys.executable, "-m", "patina", "scrape", "--quiet", "--repo", repo.work_tree or repo.git_dir]
+    if repo.work_tree is None or os.environ.get("PATINA_DB"):
+        cmd += ["--db", repo.db_path]
+    with open(log_path, "a", encoding="utf-8") as log:
+        subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
+                         close_fds=True, env={k: v for k, v in os.environ.items() if not k.startswith("GIT_")})
+    print(f"patina: updating the log in the background ({why}); see {log_path}", file=sys.stderr)
+    _log(repo.data_dir, f"{name}: background update started ({why})")
+
+
+# --- installing ---------------------------------------------------------------------------------
+
+def render(name: str, python: str = "") -> str:
+    """The hook script. ``python``: the interpreter Patina was installed with ("" = use PATH)."""
+    return f"""#!/bin/sh
+{MARKER} ({name}): keeps .patina/data/patina.db current. Never fails a git command.
+# Installed by `patina hooks install`; a hook that was here before runs first, as {name}.legacy.
+PATINA_PYTHON={shlex.quote(python)}
+if [ -x "$0.legacy" ]; then "$0.legacy" "$@"; fi
+if [ -n "$PATINA_PYTHON" ] && [ -x "$PATINA_PYTHON" ]; then
+  exec "$PATINA_PYTHON" -m patina hook {name} "$@"
+elif command -v patina >/dev/null 2>&1; then
+  exec patina hook {name} "$@"
+fi
+exit 0
+"""
+
+
+def hooks_dir(start: str | None = None) -> str:
+    """The directory git runs hooks from: honours core.hooksPath (also from the user's
+    config, as git does) and linked worktrees (hooks live in the common directory)."""
+    proc = subprocess.run(["git", "rev-parse", "--path-format=absolute", "--git-path", "hooks"],
+                          cwd=start, capture_output=True, text=True,
+                          env={k: v for k, v in os.environ.items() if k not in ("GIT_DIR", "GIT_WORK_TREE")})
+    if proc.returncode != 0:
+        from patina.errors import NotARepository
+
+        raise NotARepository(f"not a git repository: {os.path.abspath(start or '.')}")
+    return proc.stdout.strip()
+
+
+def _is_ours(path: str) -> bool:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            return MARKER in fh.read(512)
+    except OSError:
+        return False
+
+
+def install(start: str | None = None, python: str | None = None) -> list[tuple[str, str]]:
+    """Install the four hooks; idempotent; an existing foreign hook is kept as <hook>.legacy."""
+    directory = hooks_dir(start)
+    os.makedirs(directory, exist_ok=True)
+    python = sys.executable if python is None else python
+    done = []
+    for name in HOOK_NAMES:
+        path = os.path.join(directory, name)
+        text = render(name, python)
+        if os.path.exists(path) and not _is_ours(path):
+            if os.path.exists(path + ".legacy"):
+                done.append((name, f"skipped: {name} and {name}.legacy both exist and are not Patina's"))
+                continue
+            os.replace(path, path + ".legacy")
+            state = "installed (existing hook kept as .legacy, runs first)"
+        elif os.path.exists(path):
+            with open(path, encoding="utf-8") as fh:
+                state = "already installed" if fh.read() == text else "updated"
+        else:
+            state = "installed"
+        tmp = path + ".patina-tmp"
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.chmod(tmp, 0o755)
+        os.replace(tmp, path)
+        done.append((name, state))
+    return done
+
+
+def uninstall(start: str | None = None) -> list[tuple[str, str]]:
+    directory = hooks_dir(start)
+    done = []
+    for name in HOOK_NAMES:
+        path = os.path.join(directory, name)
+        if not os.path.exists(path):
+            done.append((name, "not installed"))
+        elif not _is_ours(path):
+            done.append((name, "left alone (not Patina's)"))
+        else:
+            os.remove(path)
+            if os.path.exists(path + ".legacy"):
+                os.replace(path + ".legacy", path)
+                done.append((name, "removed (previous hook restored)"))
+            else:
+                done.append((name, "removed"))
+    return done
+
+
+def status(start: str | None = None) -> list[tuple[str, str]]:
+    directory = hooks_dir(start)
+    out = []
+    for name in HOOK_NAMES:
+        path = os.path.join(directory, name)
+        if not os.path.exists(path):
+            out.append((name, "absent"))
+        elif _is_ours(path):
+            legacy = " + chained .legacy" if os.path.exists(path + ".legacy") else ""
+            out.append((name, f"patina{legacy}"))
+        else:
+            with open(path, encoding="utf-8", errors="replace") as fh:
+                head = fh.read(2048)
+            out.append((name, "pre-commit" if "pre-commit" in head else "other hook (not Patina's)"))
+    return out
