@@ -46,6 +46,18 @@ def _hook_args(name: str, args: list[str]) -> list[str]:
     return args
 
 
+def _detect_stage() -> str:
+    """For pre-commit's single `patina` id: which stage is this, from its variables."""
+    env = os.environ
+    if "PRE_COMMIT_CHECKOUT_TYPE" in env or "PRE_COMMIT_FROM_REF" in env:
+        return "post-checkout"
+    if "PRE_COMMIT_IS_SQUASH_MERGE" in env:
+        return "post-merge"
+    if "PRE_COMMIT_REWRITE_COMMAND" in env:
+        return "post-rewrite"
+    return "post-commit"
+
+
 def run_hook(argv: list[str]) -> int:
     """``patina hook NAME [git's arguments]``: update the log; always returns 0."""
     if not argv or argv[0] in ("-h", "--help"):
@@ -54,7 +66,8 @@ def run_hook(argv: list[str]) -> int:
               "log incrementally. Always exits 0: a hook never fails a git command.\n\n"
               "Example (what .git/hooks/post-checkout runs):\n  patina hook post-checkout OLD NEW 1")
         return 0
-    name, args = argv[0], _hook_args(argv[0], argv[1:])
+    name = _detect_stage() if argv[0] == "auto" else argv[0]
+    args = _hook_args(name, argv[1:])
     if name == "post-checkout" and len(args) >= 3 and args[2] == "0":
         return 0  # a file checkout: HEAD did not move
     data_dir = None

@@ -10,7 +10,7 @@ from patina.cli.common import db_option, echo_json, handle_errors, open_repo, re
 
 
 @click.command("hook", context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
-@click.argument("name", type=click.Choice(["post-commit", "post-merge", "post-checkout", "post-rewrite"]))
+@click.argument("name", type=click.Choice(["post-commit", "post-merge", "post-checkout", "post-rewrite", "auto"]))
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def hook_cmd(name, args):
     """Run by git hooks: update the log incrementally. Always exits 0.
