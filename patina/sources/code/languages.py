@@ -1,0 +1,175 @@
+"""The language registry: which files are code, and how to load each language.
+
+Rules-as-data: one :class:`LanguageSpec` per tree-sitter grammar. Importing this module is
+cheap (no tree_sitter import): ``CodeSource.wants()`` uses :func:`language_for_path` on the
+hook path. Grammars, queries and per-language modules are loaded lazily by :func:`load`.
+
+A language whose ``queries/<name>.scm`` does not exist yet is skipped silently (it is not
+"available"); a grammar that fails to load is skipped with one warning (see :func:`load`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import os
+import warnings
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Callable
+
+QUERIES_DIR = os.path.join(os.path.dirname(__file__), "queries")
+
+
+@dataclass(frozen=True)
+class LanguageSpec:
+    name: str  # also the query file name: queries/<name>.scm
+    extensions: tuple[str, ...]  # lower-case, with the dot
+    grammar_module: str  # the grammar wheel's module, e.g. "tree_sitter_python"
+    grammar_function: str  # its function returning the language pointer, e.g. "language"
+    lang_module: str | None  # optional hooks: patina.sources.code.lang_<lang_module>
+
+
+LANGUAGES: tuple[LanguageSpec, ...] = (
+    LanguageSpec("python", (".py",), "tree_sitter_python", "language", "python"),
+    LanguageSpec("rust", (".rs",), "tree_sitter_rust", "language", "rust"),
+    LanguageSpec("go", (".go",), "tree_sitter_go", "language", "go"),
+    LanguageSpec("javascript", (".js", ".jsx", ".mjs", ".cjs"), "tree_sitter_javascript", "language",
+                 "javascript"),
+    LanguageSpec("typescript", (".ts",), "tree_sitter_typescript", "language_typescript", "typescript"),
+    LanguageSpec("tsx", (".tsx",), "tree_sitter_typescript", "language_tsx", "typescript"),
+    LanguageSpec("c", (".c", ".h"), "tree_sitter_c", "language", "c"),
+    LanguageSpec("cpp", (".cpp", ".cc", ".cxx", ".hpp", ".hh", ".hxx"), "tree_sitter_cpp", "language", "cpp"),
+    LanguageSpec("solidity", (".sol",), "tree_sitter_solidity", "language", "solidity"),
+    LanguageSpec("java", (".java",), "tree_sitter_java", "language", "java"),
+    LanguageSpec("csharp", (".cs",), "tree_sitter_c_sharp", "language", "csharp"),
+    LanguageSpec("ruby", (".rb",), "tree_sitter_ruby", "language", "ruby"),
+)
+
+BY_NAME: dict[str, LanguageSpec] = {spec.name: spec for spec in LANGUAGES}
+_BY_EXT: dict[str, str] = {ext: spec.name for spec in LANGUAGES for ext in spec.extensions}
+
+
+def query_path(name: str) -> str:
+    return os.path.join(QUERIES_DIR, f"{name}.scm")
+
+
+@lru_cache(maxsize=1)
+def available() -> frozenset[str]:
+    """Languages whose query file exists (listed once per process: cheap for ``wants``)."""
+    try:
+        present = set(os.listdir(QUERIES_DIR))
+    except OSError:
+        return frozenset()
+    return frozenset(spec.name for spec in LANGUAGES if f"{spec.name}.scm" in present)
+
+
+def language_for_path(path: str) -> str | None:
+    """The language of a repository path by its extension (case-insensitive), if available."""
+    dot = path.rfind(".")
+    if dot < 0 or "/" in path[dot:]:
+        return None
+    name = _BY_EXT.get(path[dot:].lower())
+    return name if name is not None and name in available() else None
+
+
+@dataclass
+class LoadedLanguage:
+    """A language ready to parse: tree-sitter objects plus the optional hook module."""
+
+    spec: LanguageSpec
+    language: Any  # tree_sitter.Language
+    query: Any  # tree_sitter.Query
+    hooks: Any  # the lang_<x> module, or None
+
+    def hook(self, name: str) -> Callable[..., Any] | None:
+        return getattr(self.hooks, name, None) if self.hooks is not None else None
+
+
+class LanguageUnavailable(Exception):
+    """The grammar, query or hook module of a language could not be loaded (message says why)."""
+
+
+def _grammar(spec: LanguageSpec) -> Any:
+    from tree_sitter import Language
+
+    module = importlib.import_module(spec.grammar_module)
+    pointer = getattr(module, spec.grammar_function)()
+    with warnings.catch_warnings():
+        # tree_sitter_solidity's language() returns an int: accepted by tree-sitter 0.26 with a
+        # DeprecationWarning that would otherwise reach the user.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return Language(pointer)
+
+
+_LOADED: dict[str, LoadedLanguage | LanguageUnavailable] = {}
+
+
+def load(name: str) -> LoadedLanguage:
+    """The loaded language (memoised, failures too). Raises LanguageUnavailable with a
+    one-line reason; the caller warns once via ctx.warn and skips the language's files."""
+    cached = _LOADED.get(name)
+    if cached is None:
+        cached = _load_uncached(name)
+        _LOADED[name] = cached
+    if isinstance(cached, LanguageUnavailable):
+        raise cached
+    return cached
+
+
+def _load_uncached(name: str) -> LoadedLanguage | LanguageUnavailable:
+    spec = BY_NAME.get(name)
+    if spec is None:
+        return LanguageUnavailable(f"code: unknown language {name!r}")
+    try:
+        language = _grammar(spec)
+    except Exception as exc:  # noqa: BLE001 - any failure means: skip this language
+        return LanguageUnavailable(f"code: the {name} grammar ({spec.grammar_module}) failed to load, "
+                                   f"skipping {name} files: {exc.__class__.__name__}: {exc}")
+    try:
+        from tree_sitter import Query
+
+        with open(query_path(name), encoding="utf-8") as fh:
+            query = Query(language, fh.read())
+    except Exception as exc:  # noqa: BLE001
+        return LanguageUnavailable(f"code: queries/{name}.scm is invalid, skipping {name} files: "
+                                   f"{exc.__class__.__name__}: {exc}")
+    hooks = None
+    if spec.lang_module:
+        mod_name = f"patina.sources.code.lang_{spec.lang_module}"
+        try:
+            hooks = importlib.import_module(mod_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != mod_name:
+                return LanguageUnavailable(f"code: {mod_name} failed to import, skipping {name} files: {exc}")
+        except Exception as exc:  # noqa: BLE001
+            return LanguageUnavailable(f"code: {mod_name} failed to import, skipping {name} files: {exc}")
+    return LoadedLanguage(spec, language, query, hooks)
+
+
+@lru_cache(maxsize=None)
+def extractor_version(name: str) -> str:
+    """Hash of everything that decides a language's facts: the framework's extractor, the
+    language's .scm, its hook module and the grammar's version. Part of the cache key, so a
+    changed query never serves stale facts."""
+    digest = hashlib.sha256()
+    here = os.path.dirname(__file__)
+    spec = BY_NAME[name]
+    files = ["extract.py", "facts.py", os.path.join("queries", f"{name}.scm")]
+    if spec.lang_module:
+        files.append(f"lang_{spec.lang_module}.py")
+    for rel in files:
+        digest.update(rel.encode() + b"\0")
+        try:
+            with open(os.path.join(here, rel), "rb") as fh:
+                digest.update(fh.read())
+        except OSError:
+            digest.update(b"-")
+        digest.update(b"\0")
+    try:
+        from importlib.metadata import version
+
+        digest.update(version(spec.grammar_module.replace("_", "-")).encode())
+    except Exception:  # noqa: BLE001 - not installed as a distribution: no version to add
+        digest.update(b"?")
+    return digest.hexdigest()[:16]
