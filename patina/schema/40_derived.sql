@@ -8,6 +8,8 @@ CREATE TABLE IF NOT EXISTS co_changes (
     CHECK (file_a < file_b)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS idx_co_changes_b ON co_changes(file_b);
+-- The co-occurrence projection reads the most co-changed pairs first.
+CREATE INDEX IF NOT EXISTS idx_co_changes_count ON co_changes(count DESC, file_a, file_b);
 
 -- Who changed which file, over non-merge commits, authors after .mailmap.
 CREATE TABLE IF NOT EXISTS author_expertise (

@@ -1,0 +1,18 @@
+-- Author pairs and the number of files both have changed (non-merge commits, names after
+-- .mailmap). Joins author_expertise on file_path: work grows with the authors per file,
+-- not with every commit's file list.
+--
+-- @param author text null Only the pairs that include this author.
+-- @param min_files int 1 Leave out pairs sharing fewer files than this.
+SELECT
+    a.author AS author_a,
+    b.author AS author_b,
+    count(*) AS shared_files
+FROM author_expertise AS a
+JOIN author_expertise AS b
+    ON b.file_path = a.file_path
+   AND b.author > a.author
+WHERE :author IS NULL OR a.author = :author OR b.author = :author
+GROUP BY a.author, b.author
+HAVING count(*) >= :min_files
+ORDER BY shared_files DESC, author_a, author_b
