@@ -1,0 +1,126 @@
+"""The CLI as a user meets it: exit codes, one-line errors, formats, help."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from gitutil import Repo
+
+PATINA = [sys.executable, "-m", "patina"]
+
+
+def run(*args, cwd=None, env=None):
+    full = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    full.update(env or {})
+    return subprocess.run([*PATINA, *args], cwd=cwd, capture_output=True, text=True, env=full)
+
+
+@pytest.fixture
+def built(repo: Repo):
+    repo.commit("first commit", {"a.py": "def f():\n    return 1\n"})
+    repo.commit("second commit", {"b.txt": "b\n"})
+    proc = run("scrape", cwd=repo.path)
+    assert proc.returncode == 0, proc.stderr
+    return repo
+
+
+def test_not_a_repository_exit_2(tmp_path):
+    proc = run("scrape", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == f"patina: not a git repository: {tmp_path}"
+    assert "Traceback" not in proc.stderr
+
+
+def test_empty_repository_exit_0(repo):
+    proc = run("scrape", cwd=repo.path)
+    assert proc.returncode == 0 and "empty" in proc.stdout
+    proc = run("sql", "SELECT count(*) AS n FROM eventlog", "--json", cwd=repo.path)
+    assert json.loads(proc.stdout) == [{"n": 0}]
+
+
+def test_init_creates_config_and_ignores_data(repo):
+    proc = run("init", cwd=repo.path)
+    assert proc.returncode == 0, proc.stderr
+    assert (repo.path / ".patina/config.toml").exists()
+    repo.git("add", "-A")
+    tracked = repo.git("diff", "--cached", "--name-only").splitlines()
+    assert tracked == [".patina/config.toml"]
+    assert run("init", cwd=repo.path).returncode == 0  # idempotent
+
+
+def test_status_json_and_text(built):
+    info = json.loads(run("status", "--json", cwd=built.path).stdout)
+    assert info["state"] == "ok" and info["up_to_date"] is True
+    assert info["events"]["git.commit"] == 2 and info["last_seq"] >= 2
+    assert info["built_for"] == built.head()
+    assert "database" in info and info["size_bytes"] > 0
+    built.commit("third", {"c.txt": "c\n"})
+    text = run("status", cwd=built.path).stdout
+    assert "run `patina scrape`" in text
+
+
+def test_sql_formats_and_read_only(built):
+    out = run("sql", "SELECT seq, subject FROM commits ORDER BY seq", "--csv", cwd=built.path).stdout
+    assert list(csv.reader(io.StringIO(out))) == [["seq", "subject"], ["1", "first commit"], ["2", "second commit"]]
+    out = run("sql", "SELECT subject FROM commits ORDER BY seq", "--json", cwd=built.path).stdout
+    assert json.loads(out) == [{"subject": "first commit"}, {"subject": "second commit"}]
+    table = run("sql", "SELECT subject FROM commits ORDER BY seq", cwd=built.path).stdout.splitlines()
+    assert table[0].strip() == "subject" and table[2].strip() == "first commit"
+    proc = run("sql", "DELETE FROM eventlog", cwd=built.path)
+    assert proc.returncode == 7 and "readonly" in proc.stderr.replace("-", "").lower()
+    proc = run("sql", "SELEC nonsense", cwd=built.path)
+    assert proc.returncode == 7 and proc.stderr.startswith("patina: query failed")
+
+
+def test_bad_until_is_a_usage_error(built):
+    proc = run("scrape", "--until", "last tuesday", cwd=built.path)
+    assert proc.returncode == 3 and "--until" in proc.stderr
+
+
+def test_missing_database_for_sql(repo):
+    repo.commit("one", {"a": "a\n"})
+    proc = run("sql", "SELECT 1", cwd=repo.path)
+    assert proc.returncode == 4 and "patina scrape" in proc.stderr
+
+
+def test_bare_repository_with_db(built, tmp_path):
+    bare = tmp_path / "bare.git"
+    subprocess.run(["git", "clone", "-q", "--bare", str(built.path), str(bare)], check=True)
+    proc = run("scrape", cwd=bare)
+    assert proc.returncode == 3 and "--db" in proc.stderr
+    db = tmp_path / "bare.db"
+    proc = run("scrape", "--db", str(db), cwd=bare)
+    assert proc.returncode == 0, proc.stderr
+    out = run("sql", "SELECT count(*) AS n FROM commits", "--json", "--db", str(db), cwd=bare).stdout
+    assert json.loads(out) == [{"n": 2}]
+
+
+def test_quiet_and_piped_scrape_prints_no_progress(built):
+    built.commit("third", {"c.txt": "c\n"})
+    proc = run("scrape", "--quiet", cwd=built.path)
+    assert proc.returncode == 0 and proc.stdout == "" and proc.stderr == ""
+
+
+def test_every_command_has_help_with_an_example():
+    from click.testing import CliRunner
+
+    from patina.cli import COMMANDS, main
+
+    runner = CliRunner()
+    names = main.list_commands(None)  # type: ignore[arg-type]
+    assert {"init", "scrape", "status", "sql", "verify", "hooks", "hook"} <= set(names)
+    for name in names:
+        cmd = main.get_command(None, name)  # type: ignore[arg-type]
+        subs = [[name]] + ([[name, s] for s in cmd.commands] if hasattr(cmd, "commands") else [])
+        for argv in subs:
+            res = runner.invoke(main, [*argv, "--help"])
+            assert res.exit_code == 0, (argv, res.output)
+            assert "Example" in res.output, argv
+    assert set(names) <= set(COMMANDS)

@@ -1,0 +1,215 @@
+"""Hooks keep the log current; every update equals a full rebuild; git always wins."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+
+import pytest
+
+from gitutil import Repo, git
+from hookutil import assert_equals_fresh_build, built_head, install_hooks, patina
+
+
+@pytest.fixture
+def hooked(repo: Repo) -> Repo:
+    repo.commit("root", {"a.txt": "a\n"})
+    install_hooks(repo.path)
+    assert patina("scrape", "--quiet", cwd=repo.path).returncode == 0
+    return repo
+
+
+def head(repo: Repo) -> str:
+    return repo.head()
+
+
+def test_post_commit_appends(hooked):
+    hooked.commit("second", {"b.txt": "b\n"})
+    assert built_head(hooked.path) == head(hooked)
+    hooked.commit("third", {"c.txt": "c\n"})
+    assert built_head(hooked.path) == head(hooked)
+    assert_equals_fresh_build(hooked.path)
+    log = (hooked.path / ".patina/data/hook.log").read_text()
+    assert "post-commit: append +1 events" in log
+
+
+def test_amend_reset_rebase_switch_truncate_and_replay(hooked):
+    from patina import repo as prepo, store, update
+
+    hooked.commit("two", {"b.txt": "b\n"})
+    hooked.git("commit", "--amend", "-q", "-m", "two amended")  # post-rewrite (and post-commit)
+    assert built_head(hooked.path) == head(hooked)
+    assert_equals_fresh_build(hooked.path)
+
+    hooked.git("checkout", "-q", "-b", "topic")
+    hooked.commit("topic work", {"t.txt": "t\n"})
+    hooked.git("checkout", "-q", "main")  # post-checkout: branch switch -> truncate
+    assert built_head(hooked.path) == head(hooked)
+    hooked.commit("main work", {"m.txt": "m\n"})
+    hooked.git("checkout", "-q", "topic")
+    hooked.git("rebase", "-q", "main")
+    assert built_head(hooked.path) == head(hooked)
+    assert_equals_fresh_build(hooked.path)
+
+    hooked.git("reset", "-q", "--hard", "HEAD~2")  # no hook fires for reset ...
+    r = prepo.discover(str(hooked.path))
+    res = update.update(r)  # ... the next update notices the chain moved back
+    assert res.action == "replay" and res.events_added == 0
+    conn = store.connect(r.db_path)
+    assert store.last_seq(conn) == 2
+    conn.close()
+    assert_equals_fresh_build(hooked.path)
+
+
+def test_post_checkout_file_checkout_is_a_no_op(hooked):
+    before = (hooked.path / ".patina/data/patina.db").stat().st_mtime_ns
+    proc = patina("hook", "post-checkout", "x", "y", "0", cwd=hooked.path)
+    assert proc.returncode == 0 and proc.stderr == ""
+    assert (hooked.path / ".patina/data/patina.db").stat().st_mtime_ns == before
+
+
+def test_hook_never_fails_git(hooked, tmp_path):
+    bad = tmp_path / "a-directory"
+    bad.mkdir()
+    proc = patina("hook", "post-commit", cwd=hooked.path, env={"PATINA_DB": str(bad)})
+    assert proc.returncode == 0
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("patina: post-commit hook:")
+    # Outside any repository: still 0.
+    assert patina("hook", "post-commit", cwd=tmp_path).returncode == 0
+
+
+def test_corrupt_database_is_rebuilt(hooked):
+    db = hooked.path / ".patina/data/patina.db"
+    db.write_bytes(b"this is not sqlite" * 100)
+    hooked.commit("after corruption", {"z.txt": "z\n"})
+    assert built_head(hooked.path) == head(hooked)
+    assert_equals_fresh_build(hooked.path)
+
+
+def test_team_config_change_rebuilds(hooked):
+    hooked.commit("two", {"b.txt": "b\n"})
+    hooked.commit("config", {".patina/config.toml": "[cochange]\nmax_files = 5\n"})
+    log = (hooked.path / ".patina/data/hook.log").read_text().splitlines()
+    assert "rebuild" in log[-1]
+    assert_equals_fresh_build(hooked.path)
+
+
+def test_install_chains_an_existing_hook_and_uninstall_restores_it(repo):
+    repo.commit("root", {"a": "a\n"})
+    hook = repo.path / ".git/hooks/post-commit"
+    marker = repo.path / "legacy-ran"
+    hook.write_text(f"#!/bin/sh\necho ran >> {marker}\n")
+    hook.chmod(0o755)
+    install_hooks(repo.path)
+    install_hooks(repo.path)  # idempotent: the legacy hook is not overwritten by ours
+    assert (repo.path / ".git/hooks/post-commit.legacy").read_text().startswith("#!/bin/sh\necho ran")
+    repo.commit("two", {"b": "b\n"})
+    assert marker.read_text() == "ran\n"
+    assert built_head(repo.path) == repo.head()
+    from patina.hooks import status, uninstall
+
+    assert dict(status(str(repo.path)))["post-commit"] == "patina + chained .legacy"
+    uninstall(str(repo.path))
+    assert hook.read_text().startswith("#!/bin/sh\necho ran") and not (repo.path / ".git/hooks/post-commit.legacy").exists()
+    assert not (repo.path / ".git/hooks/post-merge").exists()
+
+
+def test_core_hooks_path_and_worktrees(repo, tmp_path):
+    repo.commit("root", {"a": "a\n"})
+    git(repo.path, "config", "core.hooksPath", ".githooks")
+    install_hooks(repo.path)
+    assert (repo.path / ".githooks/post-commit").exists()
+    git(repo.path, "config", "--unset", "core.hooksPath")
+    wt = tmp_path / "wt"
+    git(repo.path, "worktree", "add", "-q", "-b", "wtb", str(wt))
+    from patina.hooks import hooks_dir
+
+    assert hooks_dir(str(wt)) == str(repo.path / ".git/hooks")
+
+
+def test_hooks_match_the_shipped_scripts():
+    from pathlib import Path
+
+    from patina.hooks import HOOK_NAMES, render
+
+    shipped = Path(__file__).parents[1] / "hooks"
+    for name in HOOK_NAMES:
+        assert (shipped / name).read_text() == render(name)
+        assert os.access(shipped / name, os.X_OK)
+
+
+def test_shipped_script_without_patina_is_a_quiet_no_op(repo, tmp_path):
+    from pathlib import Path
+
+    script = Path(__file__).parents[1] / "hooks" / "post-commit"
+    proc = subprocess.run(["sh", str(script)], cwd=repo.path, capture_output=True, text=True,
+                          env={"PATH": "/usr/bin:/bin"})
+    assert proc.returncode == 0 and proc.stdout == "" and proc.stderr == ""
+
+
+def test_long_update_goes_to_the_background(hooked):
+    for i in range(6):
+        hooked.git("commit", "-q", "--allow-empty", "--no-verify", "-m", f"c{i}",
+                   when=1_700_100_000 + i)
+    # --no-verify does not skip post-commit; the hooks above already updated. Force a big gap:
+    from patina import repo as prepo
+
+    r = prepo.discover(str(hooked.path))
+    os.remove(r.db_path)
+    proc = patina("hook", "post-commit", cwd=hooked.path, env={"PATINA_HOOK_FOREGROUND_MAX": "3"})
+    assert proc.returncode == 0 and "background" in proc.stderr
+    deadline = time.monotonic() + 60
+    while built_head(hooked.path) != hooked.head() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    from patina.lock import locked
+
+    with locked(r.db_path):  # wait for the background process to finish
+        pass
+    assert built_head(hooked.path) == hooked.head()
+    assert_equals_fresh_build(hooked.path)
+
+
+def test_two_hooks_at_once_both_finish_cleanly(hooked):
+    from patina import repo as prepo
+
+    for i in range(30):
+        hooked.git("commit", "-q", "--allow-empty", "-m", f"c{i}")
+    r = prepo.discover(str(hooked.path))
+    os.remove(r.db_path)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    import sys
+
+    procs = [subprocess.Popen([sys.executable, "-m", "patina", "hook", name], cwd=hooked.path, env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for name in ("post-rewrite", "post-checkout")]
+    outs = [p.communicate(timeout=60) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0]
+    assert all("locked" not in err for _, err in outs)
+    from patina.lock import locked
+
+    with locked(r.db_path):
+        pass
+    assert built_head(hooked.path) == hooked.head()
+    assert_equals_fresh_build(hooked.path)
+
+
+def test_verify_reports_the_first_difference(hooked):
+    hooked.commit("two", {"b.txt": "b\n"})
+    proc = patina("verify", "--json", cwd=hooked.path)
+    assert proc.returncode == 0
+    ok = json.loads(proc.stdout)
+    assert ok["identical"] is True and ok["events"] >= 2 and len(ok["sha256"]) == 64
+    assert patina("verify", cwd=hooked.path).stdout.startswith(f"identical: {ok['events']} events, sha256 ")
+    import sqlite3
+
+    conn = sqlite3.connect(hooked.path / ".patina/data/patina.db")
+    conn.execute("UPDATE eventlog SET data = json_set(data, '$.message', 'tampered') WHERE seq = 2")
+    conn.commit()
+    conn.close()
+    proc = patina("verify", cwd=hooked.path)
+    assert proc.returncode == 1
+    assert proc.stdout.splitlines()[0] == "different: first difference at seq 2"
+    assert "differs in data" in proc.stdout
