@@ -1,0 +1,291 @@
+"""The search index and search: exact rows, revisions, --until, scores, determinism,
+incremental == rebuild. Hand-made logs (patina.store) and real git repositories."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from patina import store
+from patina.errors import UsageError
+from patina.events import Event
+from patina.scry import index as scry_index
+from patina.scry.index import SearchIndex
+from patina.scry.search import cutoff_seq, match_expression, merge, query_terms, scry, search_db
+
+SF = "layer/sessions/s1.md"
+
+
+def item(kind: str, content: str, stamp: str = "2025-11-21T10:00:00Z", session: str = "s1", **extra) -> Event:
+    data = {"session_id": session, "content": content, "type": kind, "section": extra.get("section"),
+            "detail": extra.get("detail"), "activity": extra.get("activity"), "commit": None}
+    return Event(f"session.{kind}", stamp, session, f"layer/sessions/{session}.md", data)
+
+
+def commit(sha: str, message: str, stamp: str = "2025-11-20T09:00:00Z") -> Event:
+    return Event("git.commit", stamp, sha, None, {"message": message, "committer_time": stamp})
+
+
+def revised(removed: list[tuple[str, str]], stamp: str = "2025-11-22T10:00:00Z", session: str = "s1") -> Event:
+    return Event("session.revised", stamp, session, f"layer/sessions/{session}.md",
+                 {"session_id": session, "removed": [{"type": t, "content": c} for t, c in removed],
+                  "deleted_file": False})
+
+
+def new_db(events: list[Event], *, absorb: bool = True) -> sqlite3.Connection:
+    conn = store.connect(":memory:")
+    store.create_schema(conn)
+    store.append(conn, events, 0)
+    if absorb:
+        SearchIndex().absorb(conn, 0)
+    return conn
+
+
+def docs(conn) -> list[tuple]:
+    return conn.execute("SELECT * FROM scry_docs ORDER BY seq").fetchall()
+
+
+def contents(hits) -> list[str]:
+    return [h.content for h in hits]
+
+
+# --- the index ------------------------------------------------------------------------------
+
+def test_index_rows_are_exact():
+    conn = new_db([
+        commit("a" * 40, "Fix error handling in the parser\n\nUse Result types everywhere."),
+        item("decision", "REST over gRPC for the mothership", section="Key Decisions", detail="axum is simpler",
+             activity="11:26 - Update"),
+        Event("session.goal", "2025-11-21T10:00:00Z", "s1", SF, {"session_id": "s1", "content": "review specs",
+                                                               "completed": False}),
+        Event("session.started", "2025-11-21T10:00:00Z", "s1", SF, {"session_id": "s1", "title": "t"}),
+        item("observation", "   "),  # nothing to search: no row
+        Event("git.commit", "2025-11-21T10:00:00Z", "b" * 40, None, {"message": ""}),  # empty message
+    ])
+    assert docs(conn) == [
+        (1, "commit", "a" * 40, "2025-11-20T09:00:00Z", None, "Fix error handling in the parser",
+         "Use Result types everywhere.", "", None),
+        (2, "decision", "s1", "2025-11-21T10:00:00Z", SF, "REST over gRPC for the mothership", "axum is simpler",
+         "Key Decisions\n11:26 - Update", None),
+        (3, "goal", "s1", "2025-11-21T10:00:00Z", SF, "review specs", "", "", None),
+    ]
+    assert scry_index.check(conn) is None
+
+
+def test_bad_payloads_never_raise():
+    conn = new_db([
+        Event("session.decision", "2025-11-21T10:00:00Z", "s1", SF, {"content": ["a", 3, None, {"x": 1}]}),
+        Event("session.pattern", "2025-11-21T10:00:00Z", "s1", SF, {"content": {"no": "text"}}),
+        Event("session.revised", "2025-11-21T10:00:00Z", "s1", SF, {"removed": "not a list"}),
+        Event("session.revised", "2025-11-21T10:00:00Z", "s1", SF, {"removed": [1, {"type": None}]}),
+        Event("git.commit", "2025-11-21T10:00:00Z", "c", None, {"message": 42}),
+    ])
+    assert docs(conn) == [
+        (1, "decision", "s1", "2025-11-21T10:00:00Z", SF, "a 3", "", "", None),
+        (5, "commit", "c", "2025-11-21T10:00:00Z", None, "42", "", "", None),
+    ]
+
+
+def test_revision_marks_removed_items_and_search_drops_them():
+    conn = new_db([
+        item("decision", "Use SQLite FTS5 for search"),
+        item("decision", "Use SQLite FTS5 for search", session="s2"),  # same words, other session: stays
+        revised([("decision", "Use SQLite FTS5 for search")]),
+    ])
+    assert [(r[0], r[2], r[8]) for r in docs(conn)] == [(1, "s1", 3), (2, "s2", None)]
+    hits = search_db(conn, query_terms("sqlite search"), limit=5, tag="PROJECT")
+    assert [(h.seq, h.origin) for h in hits] == [(2, "s2")]
+    # Before the revision, both were known.
+    hits = search_db(conn, query_terms("sqlite search"), limit=5, tag="PROJECT", until="2025-11-21T23:00:00Z")
+    assert [h.seq for h in hits] == [1, 2]
+
+
+def test_item_removed_then_added_again_is_found_once():
+    conn = new_db([
+        item("pattern", "Log builder, not watcher"),
+        revised([("pattern", "Log builder, not watcher")]),
+        item("pattern", "Log builder, not watcher", stamp="2025-11-23T10:00:00Z"),
+    ])
+    hits = search_db(conn, ["watcher"], limit=5, tag="PROJECT")
+    assert [h.seq for h in hits] == [3]
+
+
+# --- queries --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, terms", [
+    ("error handling", ["error", "handling"]),
+    ("Error-Handling: the AND/OR of it", ["error", "handling"]),
+    ('"unbalanced quote', ["unbalanced", "quote"]),
+    ("the and or", ["the", "and", "or"]),  # only stopwords: keep them
+    ("snake_case NEAR(x y) col:value *", ["snake", "case", "near", "x", "y", "col", "value"]),
+    ("Ünïcödé café", ["ünïcödé", "café"]),
+    ("--- ::: \"\" ()", []),
+])
+def test_query_terms(text, terms):
+    assert query_terms(text) == terms
+
+
+@pytest.mark.parametrize("text", [
+    '"', "a\"b", "error AND", "OR", "NOT NOT", "x:y", "-x", "^start", "NEAR(a b, 2)", "(", "{col1 col2}: x",
+    "a*", "'; DROP TABLE eventlog; --", "\x00null", "日本語のテキスト",
+])
+def test_fts_syntax_in_queries_never_raises(text):
+    conn = new_db([item("decision", "error handling with NEAR and OR in the text")])
+    terms = query_terms(text)
+    if terms:
+        search_db(conn, terms, limit=5, tag="PROJECT")  # must not raise
+    assert match_expression(["a", "b"]) == '"a b" OR "a" OR "b"'
+
+
+def test_scry_rejects_bad_arguments(tmp_path):
+    with pytest.raises(UsageError, match="no words"):
+        scry("--- ???", projects=[], persona_home=None)
+    with pytest.raises(UsageError, match="unknown type"):
+        scry("x", projects=[], persona_home=None, types=["decisions"])
+    with pytest.raises(UsageError, match="--until"):
+        scry("x", projects=[], persona_home=None, until="yesterday")
+    with pytest.raises(UsageError, match="limit"):
+        scry("x", projects=[], persona_home=None, limit=0)
+
+
+# --- scores, ties, determinism ----------------------------------------------------------------
+
+def test_scores_are_normalised_per_query():
+    conn = new_db([
+        item("decision", "error handling: errors are values"),
+        item("pattern", "handling of configuration"),
+        item("work", "unrelated filler about parsing"),
+        item("work", "more unrelated filler"),
+        commit("c" * 40, "error handling everywhere"),
+    ])
+    hits = search_db(conn, query_terms("error handling"), limit=10, tag="PROJECT")
+    assert hits[0].score == 1.0
+    assert all(0 < h.score <= 1.0 for h in hits)
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    assert "unrelated filler about parsing" not in contents(hits)
+    assert contents(hits)[-1] == "handling of configuration"  # fewer terms, lower score
+
+
+def test_ties_are_broken_by_seq_and_results_are_deterministic():
+    events = [item("decision", "identical words here", session=f"s{i}") for i in range(6)]
+    conn = new_db(events + [item("work", "padding text one"), item("work", "padding text two")])
+    first = search_db(conn, ["identical"], limit=4, tag="PROJECT")
+    assert [h.seq for h in first] == [1, 2, 3, 4]
+    assert len({h.score for h in first}) == 1
+    assert search_db(conn, ["identical"], limit=4, tag="PROJECT") == first
+
+
+def test_merge_tags_and_orders():
+    conn = new_db([item("decision", "prefer explicit error types"), item("work", "filler one"),
+                   item("work", "filler two")])
+    project = search_db(conn, ["error"], limit=5, tag="PROJECT")
+    persona = search_db(conn, ["error"], limit=5, tag="PERSONA", weight=0.95)
+    merged = merge([persona, project], 5)
+    assert [(h.tag, h.score) for h in merged] == [("PROJECT", 1.0), ("PERSONA", 0.95)]
+    assert merge([persona, project], 1)[0].tag == "PROJECT"
+
+
+def test_type_filter():
+    conn = new_db([item("decision", "cache the parse"), item("pattern", "cache everything"),
+                   commit("d" * 40, "cache invalidation")])
+    assert {h.type for h in search_db(conn, ["cache"], limit=5, tag="PROJECT", types=["pattern", "commit"])} == \
+        {"pattern", "commit"}
+    assert search_db(conn, ["cache"], limit=5, tag="PROJECT", types=["code"]) == []
+
+
+# --- --until on hand-made logs (no commit chain): the prefix before the first later event -------
+
+def test_cutoff_without_commit_chain():
+    conn = new_db([item("decision", "a", stamp="2025-01-01T00:00:00Z"),
+                   item("decision", "b", stamp="2025-03-01T00:00:00Z"),
+                   item("decision", "c", stamp="2025-02-01T00:00:00Z")])  # later in the log: not in the prefix
+    assert cutoff_seq(conn, None) is None
+    assert cutoff_seq(conn, "2024-12-31T00:00:00Z") == 0
+    assert cutoff_seq(conn, "2025-02-15T00:00:00Z") == 1
+    assert cutoff_seq(conn, "2026-01-01T00:00:00Z") is None
+
+
+# --- incremental == rebuild ---------------------------------------------------------------------
+
+def _history() -> list[Event]:
+    events = []
+    for i in range(30):
+        events.append(commit(f"{i:040x}", f"commit {i}: touch module{i % 4} error path {i % 3}",
+                             stamp=f"2025-11-{1 + i % 28:02d}T09:00:00Z"))
+        events.append(item(("decision", "pattern", "work")[i % 3], f"item {i} about module{i % 4}",
+                           session=f"s{i % 5}"))
+        if i % 7 == 6:
+            events.append(revised([(("decision", "pattern", "work")[(i - 3) % 3], f"item {i - 3} about module{(i - 3) % 4}")],
+                                  session=f"s{(i - 3) % 5}"))
+    return events
+
+
+def test_incremental_absorb_equals_full_rebuild():
+    events = _history()
+    full = new_db(events)
+    step = new_db([], absorb=False)
+    seq = 0
+    for start in range(0, len(events), 7):
+        seq = store.append(step, events[start:start + 7], seq)
+        SearchIndex().absorb(step, seq - len(events[start:start + 7]))
+    assert scry_index.digest(step) == scry_index.digest(full)
+    assert docs(step) == docs(full)
+    assert any(r[8] is not None for r in docs(full))  # revisions were exercised
+    q = query_terms("module2 error")
+    assert search_db(step, q, limit=10, tag="PROJECT") == search_db(full, q, limit=10, tag="PROJECT")
+
+
+def test_truncate_equals_rebuild_of_the_prefix():
+    events = _history()
+    conn = new_db(events)
+    keep = 40
+    store.truncate(conn, keep)
+    SearchIndex().truncate(conn, keep)
+    prefix = new_db(events[:keep])
+    assert scry_index.digest(conn) == scry_index.digest(prefix)
+    assert scry_index.check(conn) is None
+
+
+# --- the real pipeline: commit messages, --until by first-parent commit, incremental == full ----
+
+def test_pipeline_indexes_commits_and_until_follows_commit_time(repo, scrape, tmp_path):
+    from gitutil import BASE_TIME
+    from patina.events import utc_timestamp
+
+    repo.commit("Add the parser", {"a.txt": "1"}, when=BASE_TIME + 100)
+    repo.commit("Parser: better error handling", {"a.txt": "2"}, when=BASE_TIME + 86400 * 2)
+    repo.commit("Error messages for the CLI", {"a.txt": "3"}, when=BASE_TIME + 86400 * 4)
+    scrape(repo.path)
+    db = str(repo.path / ".patina/data/patina.db")
+    answer = scry("error", projects=[(None, db)], persona_home=None)
+    # Same term frequency; the shorter subject ranks first (BM25 length normalisation).
+    assert [h.content for h in answer.hits] == ["Parser: better error handling", "Error messages for the CLI"]
+    until = utc_timestamp(BASE_TIME + 86400 * 3)
+    answer = scry("error", projects=[(None, db)], persona_home=None, until=until)
+    assert [h.content for h in answer.hits] == ["Parser: better error handling"]
+    answer = scry("error parser", projects=[(None, db)], persona_home=None, until=utc_timestamp(BASE_TIME))
+    assert answer.hits == []
+
+
+def test_pipeline_incremental_index_equals_full_build(repo, scrape, tmp_path):
+    from patina import repo as patina_repo, update
+
+    for i in range(5):
+        repo.commit(f"step {i}: search index work {i}", {"f.txt": str(i)})
+        scrape(repo.path)
+    repo.git("checkout", "-q", "-b", "side", "HEAD~2")
+    repo.commit("side branch: replay the index", {"g.txt": "x"})
+    repo.git("checkout", "-q", "main")
+    repo.merge("side", "Merge side into main")
+    scrape(repo.path)
+    repo.git("commit", "-q", "--amend", "-m", "Merge side, amended")  # truncate + replay
+    result, _ = scrape(repo.path)
+    assert result.action == "replay"
+    r = patina_repo.discover(str(repo.path))
+    live = store.connect(r.db_path)
+    fresh_path = str(tmp_path / "fresh.db")
+    update.update(r, full=True, db_path=fresh_path)
+    fresh = store.connect(fresh_path)
+    assert scry_index.digest(live) == scry_index.digest(fresh)
+    assert [row[5] for row in docs(live)][-1] == "Merge side, amended"
