@@ -1,0 +1,82 @@
+"""Shared by the derived-state and projection tests: a crafted history, session events.
+
+The session views (``observations``, ``sessions``) are provided by the sessions source
+(patina/schema/20_sessions.sql). Where that file is not there yet, :func:`add_session_events`
+creates stand-ins with the contract's columns over the same raw ``session.*`` events.
+"""
+
+from __future__ import annotations
+
+import calendar
+import sqlite3
+import time
+from typing import Any
+
+from patina import store
+from patina.events import Event
+
+OBSERVATION_TYPES = ("decision", "pattern", "work", "context", "observation")
+
+_STANDIN_VIEWS = """
+CREATE VIEW IF NOT EXISTS observations AS
+SELECT seq, data ->> '$.session_id' AS session_id, data ->> '$.type' AS type,
+       data ->> '$.content' AS content, data ->> '$.section' AS section, data ->> '$.detail' AS detail,
+       data ->> '$.activity' AS activity, data ->> '$.commit' AS commit_sha, timestamp, source_file
+FROM eventlog WHERE event_type GLOB 'session.*' AND data ->> '$.type' IN
+    ('decision', 'pattern', 'work', 'context', 'observation');
+CREATE VIEW IF NOT EXISTS sessions AS
+SELECT seq, data ->> '$.session_id' AS session_id, data ->> '$.title' AS title, timestamp AS started,
+       NULL AS branch, NULL AS llm, NULL AS tag, NULL AS starting_commit, NULL AS classification,
+       NULL AS files_changed, NULL AS commits_made, source_file
+FROM eventlog WHERE event_type = 'session.started';
+"""
+
+
+def epoch(stamp: str) -> int:
+    """'2025-11-21T10:00:00Z' as epoch seconds."""
+    return calendar.timegm(time.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ"))
+
+
+def decision(session_id: str, stamp: str, content: str, commit: str | None = None,
+             kind: str = "decision") -> Event:
+    data: dict[str, Any] = {"session_id": session_id, "content": content, "type": kind, "section": "Decisions",
+                            "detail": None, "activity": None, "commit": commit}
+    return Event(f"session.{kind}", stamp, session_id, f"layer/sessions/{session_id}.md", data)
+
+
+def session_start(session_id: str, stamp: str, title: str) -> Event:
+    return Event("session.started", stamp, session_id, f"layer/sessions/{session_id}.md",
+                 {"session_id": session_id, "title": title})
+
+
+def add_session_events(db_path: str, events: list[Event]) -> None:
+    """Append session events after the log and make sure the session views exist."""
+    conn = store.connect(db_path)
+    try:
+        conn.execute("BEGIN")
+        store.append(conn, events, store.last_seq(conn))
+        conn.execute("COMMIT")
+        conn.executescript(_STANDIN_VIEWS)
+    finally:
+        conn.close()
+
+
+def seq_of(conn: sqlite3.Connection) -> dict[str, int]:
+    """sha -> seq of its git.commit event."""
+    return {sha: seq for seq, sha in conn.execute("SELECT seq, sha FROM commits")}
+
+
+def table(conn: sqlite3.Connection, name: str) -> list[tuple]:
+    order = {"co_changes": "file_a, file_b", "author_expertise": "author, file_path",
+             "term_stats": "term", "term_corpus": "kind"}[name]
+    return conn.execute(f"SELECT * FROM {name} ORDER BY {order}").fetchall()  # noqa: S608
+
+
+def commit_event(seq_sha: str, stamp: str, author: str, paths: list[str], *, merge: bool = False,
+                 message: str = "change") -> Event:
+    """A synthetic git.commit event (for property tests and the bench, which skip git)."""
+    files = [{"path": p, "status": "M", "lines_added": 1, "lines_removed": 0, "binary": False} for p in paths]
+    data = {"sha": seq_sha, "message": message, "author": author, "email": f"{author}@example.com",
+            "parents": ["p1", "p2"] if merge else ["p1"], "is_merge": merge, "first_parent": True,
+            "files": files}
+    return Event("git.commit", stamp, seq_sha, None, data)

@@ -1,0 +1,136 @@
+"""Derived tables on a crafted real-git history: exact rows, computed by hand."""
+
+from __future__ import annotations
+
+import pytest
+
+from derivedutil import epoch, seq_of, table
+from gitutil import Repo
+
+from patina import derived, repo as patina_repo, store
+from patina.derived import terms
+
+ANN = ("Ann Author", "ann@example.com")
+BOB_OLD = ("bob", "bob@old.example.com")  # .mailmap: -> Bob Builder <bob@example.com>
+BOB = ("Bob Builder", "bob@example.com")
+T0 = epoch("2025-11-01T12:00:00Z")
+
+
+def t(hours: int) -> int:
+    return T0 + hours * 3600
+
+
+def stamp(hours: int) -> str:
+    from patina.events import utc_timestamp
+
+    return utc_timestamp(t(hours))
+
+
+@pytest.fixture(scope="module")
+def crafted(tmp_path_factory):
+    """The history of the module docstring's tables; returns (db path, {name: sha})."""
+    repo = Repo(tmp_path_factory.mktemp("crafted") / "repo")
+    c = {}
+    c["c1"] = repo.commit("Setup: mailmap and config", {
+        ".mailmap": "Bob Builder <bob@example.com> <bob@old.example.com>\n",
+        ".patina/config.toml": "[cochange]\nmax_files = 3\n"}, when=t(0), author=ANN)
+    c["c2"] = repo.commit("Add a b c", {"a.txt": "a1\n", "b.txt": "b1\n", "c.txt": "c1\n"}, when=t(1), author=ANN)
+    c["c3"] = repo.commit("Bob edits a and b", {"a.txt": "a2\n", "b.txt": "b2\n"}, when=t(2), author=BOB_OLD)
+    repo.git("checkout", "-q", "-b", "feature")
+    c["c4"] = repo.commit("Feature: c and d", {"c.txt": "c2\n", "d.txt": "d1\n"}, when=t(3), author=ANN)
+    repo.git("checkout", "-q", "main")
+    c["c5"] = repo.commit("Bob edits a", {"a.txt": "a3\n"}, when=t(4), author=BOB)
+    c["m"] = repo.merge("feature", "Merge feature", when=t(5))
+    repo.git("mv", "b.txt", "e.txt")
+    c["c6"] = repo.commit("Rename b to e, edit a", {"a.txt": "a4\n"}, when=t(6), author=ANN)
+    c["c7"] = repo.commit("Drop c, edit d", {"c.txt": None, "d.txt": "d2\n"}, when=t(7), author=BOB)
+    c["c8"] = repo.commit("Too big", {"a.txt": "a5\n", "d.txt": "d3\n", "e.txt": "b2 e\n", "f.txt": "f1\n"},
+                          when=t(8), author=ANN)
+    # Author date earlier than c8's: last_commit_timestamp is the max, not the last absorbed.
+    c["c9"] = repo.commit("Just enough", {"a.txt": "a6\n", "d.txt": "d4\n", "e.txt": "b2 e2\n"},
+                          when=t(9), author=ANN)
+    from patina.update import update
+
+    r = patina_repo.discover(str(repo.path))
+    update(r)
+    return r.db_path, c
+
+
+def test_co_changes_exact_rows(crafted):
+    db, c = crafted
+    conn = store.connect(db, readonly=True)
+    s = seq_of(conn)
+    assert table(conn, "co_changes") == [
+        (".mailmap", ".patina/config.toml", 1, s[c["c1"]]),
+        ("a.txt", "b.txt", 2, s[c["c3"]]),        # c2, c3 (mailmap'd bob counts the same)
+        ("a.txt", "c.txt", 1, s[c["c2"]]),
+        ("a.txt", "d.txt", 1, s[c["c9"]]),        # c8 (4 paths > max_files 3) skipped
+        ("a.txt", "e.txt", 2, s[c["c9"]]),        # c6 (rename: the new path), c9
+        ("b.txt", "c.txt", 1, s[c["c2"]]),
+        ("c.txt", "d.txt", 2, s[c["c7"]]),        # c4 (brought in by the merge), c7 (deletion); merge skipped
+        ("d.txt", "e.txt", 1, s[c["c9"]]),
+    ]
+
+
+def test_author_expertise_exact_rows(crafted):
+    db, c = crafted
+    conn = store.connect(db, readonly=True)
+    s = seq_of(conn)
+    ann, bob = "Ann Author", "Bob Builder"
+    assert table(conn, "author_expertise") == [
+        (ann, ".mailmap", 1, stamp(0), s[c["c1"]]),
+        (ann, ".patina/config.toml", 1, stamp(0), s[c["c1"]]),
+        (ann, "a.txt", 4, stamp(9), s[c["c9"]]),   # c2 c6 c8 c9 (max_files does not apply here)
+        (ann, "b.txt", 1, stamp(1), s[c["c2"]]),
+        (ann, "c.txt", 2, stamp(3), s[c["c4"]]),   # c2, c4 (the merge's diff is not Ann's work)
+        (ann, "d.txt", 3, stamp(9), s[c["c9"]]),
+        (ann, "e.txt", 3, stamp(9), s[c["c9"]]),
+        (ann, "f.txt", 1, stamp(8), s[c["c8"]]),
+        (bob, "a.txt", 2, stamp(4), s[c["c5"]]),   # c3 as "bob <bob@old...>" and c5: one identity
+        (bob, "b.txt", 1, stamp(2), s[c["c3"]]),
+        (bob, "c.txt", 1, stamp(7), s[c["c7"]]),   # the deletion
+        (bob, "d.txt", 1, stamp(7), s[c["c7"]]),
+    ]
+
+
+def test_materializers_record_seq_and_event_timestamp(crafted):
+    db, c = crafted
+    conn = store.connect(db, readonly=True)
+    last = conn.execute("SELECT seq, timestamp FROM eventlog ORDER BY seq DESC LIMIT 1").fetchone()
+    for name in ("co_changes", "author_expertise"):
+        row = conn.execute("SELECT last_seq, last_timestamp FROM scrape_meta WHERE key = ?",
+                           (f"materializer:{name}",)).fetchone()
+        assert row == last
+    # term_stats is batch: stale until `patina materialize`.
+    assert "term_stats" in derived.stale(conn)
+    assert "co_changes" not in derived.stale(conn)
+
+
+def test_term_stats_after_materialize(crafted, tmp_path):
+    import shutil
+
+    db, c = crafted
+    copy = str(tmp_path / "copy.db")
+    shutil.copy(db, copy)
+    conn = store.connect(copy)
+    derived.rebuild_all(conn, only=["term_stats"])
+    assert "term_stats" not in derived.stale(conn)
+    # 10 commit messages (the merge's included). Terms per message, stopwords and 1-letter
+    # words dropped: setup mailmap config | add | bob edits | feature | bob edits |
+    # merge feature | rename edit | drop edit | big | enough  -> 17 tokens.
+    assert table(conn, "term_corpus") == [("all", 10, 17), ("commit", 10, 17)]
+    rows = {r[0]: r[1:] for r in table(conn, "term_stats")}
+    assert len(rows) == 13
+    n = 10
+    assert rows["edit"] == (2, 2, terms.idf(n, 2))      # "Rename b to e, edit a" / "Drop c, edit d"
+    assert rows["edits"] == (2, 2, terms.idf(n, 2))     # "Bob edits a and b" / "Bob edits a"
+    assert rows["bob"] == (2, 2, terms.idf(n, 2))
+    assert rows["feature"] == (2, 2, terms.idf(n, 2))   # "Feature: c and d", "Merge feature"
+    assert rows["setup"] == (1, 1, terms.idf(n, 1))
+    assert "and" not in rows and "a" not in rows and "too" not in rows
+    assert terms.idf(n, 2) == 1.481604541  # ln(1 + (10 - 2 + 0.5) / (2 + 0.5)) = ln 4.4
+
+
+def test_tokens_rules():
+    assert terms.tokens("Fix the DB_path bug in 3fa9c1e2b, 2025 v2 α-test") == ["fix", "db_path", "bug", "v2", "test"]
+    assert terms.tokens("") == []
