@@ -22,6 +22,9 @@ AUTHORS = [("Ann Author", "ann@example.com", "+0000"), ("Bo Builder", "bo@exampl
 EXTS = (".py", ".rs", ".md", ".txt", ".go", ".js")
 
 
+GIT_ONLY = "[sources]\nenabled = []\n"
+
+
 class Gen:
     def __init__(self, seed: int, files: int) -> None:
         self.rng = random.Random(seed)
@@ -107,7 +110,8 @@ class Gen:
         return self.mark
 
 
-def generate(path: str | Path, commits: int, files: int, seed: int = 1) -> Path:
+def generate(path: str | Path, commits: int, files: int, seed: int = 1, patina_config: str | None = None) -> Path:
+    """``patina_config``: text of a .patina/config.toml committed in the first commit."""
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
     subprocess.run(["git", "init", "-q", "-b", "main", str(path)], check=True)
@@ -133,6 +137,8 @@ def generate(path: str | Path, commits: int, files: int, seed: int = 1) -> Path:
             continue
         avoid = side[2] if side else set()
         ops = g.changes(main, avoid | (set(side[0]) - set(main) if side else set()), set())
+        if tip is None and patina_config is not None:
+            ops.append(blob_op(".patina/config.toml", patina_config.encode()))
         tip = g.commit("refs/heads/main", f"{g.line().capitalize()}\n\n{g.line()}.", ops, [tip] if tip else [])
         made += 1
     stream = b"".join(g.out) + b"done\n"
@@ -168,10 +174,11 @@ def main() -> None:
     ap.add_argument("--commits", type=int, default=5000)
     ap.add_argument("--files", type=int, default=1000)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--git-only", action="store_true", help="commit a Patina config that enables no diff source")
     a = ap.parse_args()
     if os.path.exists(a.path) and os.listdir(a.path):
         raise SystemExit(f"{a.path} exists and is not empty")
-    generate(a.path, a.commits, a.files, a.seed)
+    generate(a.path, a.commits, a.files, a.seed, GIT_ONLY if a.git_only else None)
     print(f"generated {a.commits} commits over ~{a.files} files in {a.path}")
 
 

@@ -18,6 +18,7 @@ from patina.errors import ConfigError
 CONFIG_PATH = ".patina/config.toml"
 
 DEFAULTS: dict[str, Any] = {
+    "sources": {"enabled": ["sessions", "code"]},
     "sessions": {"globs": ["layer/sessions/**/*.md"], "max_bytes": 2_000_000},
     "code": {
         "include": ["**/*"],
@@ -35,6 +36,10 @@ DEFAULTS: dict[str, Any] = {
 DEFAULT_TEXT = """\
 # Patina team config: committed, so every teammate builds the same log.
 # Changing this file (or .mailmap) makes the next update rebuild the log.
+
+[sources]
+# Diff-driven sources besides git itself (commits are always read).
+enabled = ["sessions", "code"]
 
 [sessions]
 # Markdown session notes, as globs over repository paths.

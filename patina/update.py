@@ -86,7 +86,10 @@ class _Sources:
 
     def __init__(self, config: dict[str, Any]) -> None:
         self.sources = []
+        enabled = set(config.get("sources", {}).get("enabled", []))
         for name, spec in DIFF_SOURCES:
+            if name not in enabled:
+                continue
             mod_name, _, factory = spec.partition(":")
             try:
                 mod = importlib.import_module(mod_name)

@@ -1,0 +1,84 @@
+"""Full git build time beside `git log --numstat` on the same synthetic repository, and
+peak memory as the number of commits grows (it should stay flat).
+
+    python bench/bench_git.py [--commits 5000] [--files 1000] [--workdir /tmp/patina-bench]
+
+The repositories commit a Patina config enabling no diff source, so this measures the git
+source and the pipeline (sessions and code have their own benches); a second row builds
+with every source enabled for reference.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from common import PY, table, timed  # noqa: E402
+from gen_repo import GIT_ONLY, generate  # noqa: E402
+
+
+def ensure_repo(workdir: Path, commits: int, files: int, config: str | None, tag: str) -> Path:
+    path = workdir / f"synth-{commits}-{files}-{tag}"
+    if not (path / ".git").exists():
+        shutil.rmtree(path, ignore_errors=True)
+        generate(path, commits, files, seed=1, patina_config=config)
+    return path
+
+
+def measure(repo: Path, runs: int) -> dict:
+    git_log = ["git", "-C", str(repo), "log", "-z", "--numstat", "--diff-merges=first-parent", "HEAD"]
+    git_log_full = ["git", "-C", str(repo), "log", "-z", "--raw", "--numstat", "--diff-merges=first-parent",
+                    "--no-abbrev", "--format=%H%x00%P%x00%aN%x00%aE%x00%ad%x00%cN%x00%cE%x00%cd%x00%B", "HEAD"]
+    db = repo / ".patina/data/bench.db"
+    patina = [PY, "-m", "patina", "scrape", "--full", "--quiet", "--repo", str(repo), "--db", str(db)]
+    g_wall, g_mem = timed(git_log, runs=runs)
+    gf_wall, _ = timed(git_log_full, runs=runs)
+    p_wall, p_mem = timed(patina, runs=runs)
+    return {"git": g_wall, "git_full": gf_wall, "git_mem": g_mem, "patina": p_wall, "patina_mem": p_mem}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--commits", type=int, default=5000)
+    ap.add_argument("--files", type=int, default=1000)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--workdir", default="/tmp/patina-bench")
+    ap.add_argument("--all-sources", action="store_true", help="also build with every diff source enabled")
+    a = ap.parse_args()
+    work = Path(a.workdir)
+    work.mkdir(parents=True, exist_ok=True)
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores; median of {a.runs} runs\n")
+
+    repo = ensure_repo(work, a.commits, a.files, GIT_ONLY, "gitonly")
+    m = measure(repo, a.runs)
+    rows = [
+        ("git log -z --numstat --diff-merges=first-parent", f"{m['git']:.2f}", "1.00x", f"{m['git_mem'] / 1024:.0f}"),
+        ("git log (same + --raw and the metadata Patina reads)", f"{m['git_full']:.2f}",
+         f"{m['git_full'] / m['git']:.2f}x", ""),
+        ("patina scrape --full (git source)", f"{m['patina']:.2f}", f"{m['patina'] / m['git']:.2f}x",
+         f"{m['patina_mem'] / 1024:.0f}"),
+    ]
+    if a.all_sources:
+        full = ensure_repo(work, a.commits, a.files, None, "all")
+        m2 = measure(full, 1)
+        rows.append(("patina scrape --full (all sources, cold cache)", f"{m2['patina']:.2f}",
+                     f"{m2['patina'] / m['git']:.2f}x", f"{m2['patina_mem'] / 1024:.0f}"))
+    print(f"{a.commits} commits, ~{a.files} files")
+    print(table(rows, ("command", "wall s", "vs git", "peak MiB")))
+
+    print("\npeak memory as history grows (git source):")
+    mem_rows = []
+    for n in (a.commits // 5, a.commits, a.commits * 2):
+        r = ensure_repo(work, n, a.files, GIT_ONLY, "gitonly")
+        mm = measure(r, 1)
+        mem_rows.append((n, f"{mm['patina']:.2f}", f"{mm['patina_mem'] / 1024:.0f}", f"{mm['git_mem'] / 1024:.0f}"))
+    print(table(mem_rows, ("commits", "patina wall s", "patina peak MiB", "git log peak MiB")))
+
+
+if __name__ == "__main__":
+    main()
