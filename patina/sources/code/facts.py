@@ -1,0 +1,84 @@
+"""Fact kinds as data, the per-file fact record, and the fact -> event mapping.
+
+Light (no tree_sitter): used by the history diff, the cache and the tests.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, TypedDict
+
+from patina.events import Event
+
+# Capture kind (``@definition.<kind>``) -> event type; None = scope only (qualifies, no fact).
+KIND_EVENT: dict[str, str | None] = {
+    "function": "code.function",
+    "method": "code.function",
+    "constructor": "code.function",
+    "struct": "code.struct",
+    "union": "code.struct",
+    "enum": "code.enum",
+    "trait": "code.trait",
+    "class": "code.class",
+    "interface": "code.interface",
+    "type": "code.type",
+    "constant": "code.constant",
+    "member": "code.member",
+    "impl": None,
+    "module": None,
+    "namespace": None,
+}
+
+# A plain ``function`` nested directly in one of these becomes a ``method``.
+TYPE_KINDS = frozenset({"struct", "union", "enum", "trait", "class", "interface", "impl"})
+FUNCTION_KINDS = frozenset({"function", "method", "constructor"})
+# Definitions a call is attributed to, innermost first (else the innermost definition).
+CALLER_KINDS = FUNCTION_KINDS
+
+FILE_EVENT = "code.file"
+REMOVED_EVENT = "code.removed"
+
+
+class FileFacts(TypedDict):
+    """The facts of one blob: JSON-able, cached by blob id."""
+
+    language: str
+    error_nodes: int  # ERROR + MISSING nodes tree-sitter recovered from
+    skipped: str | None  # None, "binary" or "too_large"
+    facts: list[list[Any]]  # [event_type, key, data-without-file], sorted by (event_type, key)
+
+
+def keyed(ff: FileFacts | None) -> dict[tuple[str, str], dict[str, Any]]:
+    """(event_type, key) -> data, including the ``code.file`` fact (key "")."""
+    if ff is None:
+        return {}
+    out: dict[tuple[str, str], dict[str, Any]] = {
+        (FILE_EVENT, ""): {"language": ff["language"], "error_nodes": ff["error_nodes"], "skipped": ff["skipped"]}
+    }
+    for event, key, data in ff["facts"]:
+        out[(event, key)] = data
+    return out
+
+
+def source_id(path: str, event: str, key: str) -> str:
+    return path if event == FILE_EVENT else f"{path}::{key}"
+
+
+def fact_event(path: str, event: str, key: str, data: dict[str, Any], timestamp: str) -> Event:
+    return Event(event, timestamp, source_id(path, event, key), path, {"file": path, **data})
+
+
+def removed_event(path: str, event: str, key: str, timestamp: str) -> Event:
+    kind = event.split(".", 1)[1]
+    return Event(REMOVED_EVENT, timestamp, source_id(path, event, key), path,
+                 {"file": path, "kind": kind, "name": key if event != FILE_EVENT else path})
+
+
+def diff_events(path: str, old: dict[tuple[str, str], dict[str, Any]],
+                new: dict[tuple[str, str], dict[str, Any]], timestamp: str) -> Iterable[Event]:
+    """What changed in one file: removals first, then new or changed facts, each sorted by key."""
+    for event, key in sorted(set(old) - set(new)):
+        yield removed_event(path, event, key, timestamp)
+    for event, key in sorted(new):
+        data = new[(event, key)]
+        if old.get((event, key)) != data:
+            yield fact_event(path, event, key, data, timestamp)

@@ -1,0 +1,221 @@
+; Patina code facts for C++ (tree-sitter-cpp 0.23).
+;
+; Mapping (decided here, see also lang_cpp.py):
+;   namespace      `namespace kv {...}` is a scope only: it qualifies what it contains
+;                  (kv::Store::put). Anonymous namespaces do not qualify.
+;   code.class     `class X {...}` (kind class).
+;   code.struct    `struct X {...}` (kind struct), `union X {...}` (kind union), and the
+;                  anonymous `typedef struct {...} X;`.
+;   code.enum      `enum X {...}` and `enum class X {...}`.
+;   code.type      `typedef ... X;` (kind typedef) and `using X = ...;` (kind alias).
+;   code.function  function definitions with a body (free functions, inline methods,
+;                  out-of-line `Store::put` -- the scope becomes part of the qualified name,
+;                  templates included), plus declarations: method declarations in a class
+;                  body (constructors, destructors `~Store`, pure virtuals) and file/namespace
+;                  level prototypes. When a file has both a declaration and a definition, the
+;                  definition wins (lang_cpp.refine). Methods: visibility from the preceding
+;                  `public:`/`private:`/`protected:` label (default private in a class, public
+;                  in a struct); free functions: `static` -> private, else public.
+;   code.member    data members of classes/structs/unions (kind field) and enumerators (kind
+;                  variant).
+;   code.constant  object-like `#define NAME value` (kind macro), `const`/`constexpr`
+;                  variables at file or namespace level (kind const / constexpr).
+;   code.import    `#include <x>` (system), `#include "x"` (local), `using namespace std;`
+;                  (using_namespace, path std), `using std::string;` (using, path std::string,
+;                  name string).
+;   code.call      `f()`, `obj.f()`, `p->f()`, `ns::f()`, `f<T>()` (callee = last name).
+; Not extracted: function-like macros, lambdas, operator overloads' calls, friend declarations,
+; `new T(...)` as a call.
+
+; ---- scopes ----------------------------------------------------------------
+(namespace_definition
+  name: [(namespace_identifier) (nested_namespace_specifier)] @name) @definition.namespace
+
+; ---- functions: definitions ------------------------------------------------
+(function_definition
+  type: (_)? @return_type
+  declarator: [
+    (function_declarator
+      declarator: [(identifier) (field_identifier) (destructor_name) (operator_name)] @name
+      parameters: (parameter_list) @parameters)
+    (function_declarator
+      declarator: (qualified_identifier
+        scope: (_) @qualifier
+        name: [(identifier) (destructor_name) (operator_name)] @name)
+      parameters: (parameter_list) @parameters)
+    (function_declarator
+      declarator: (qualified_identifier
+        scope: (_) @qualifier
+        name: (qualified_identifier
+          scope: (_) @qualifier
+          name: [(identifier) (destructor_name) (operator_name)] @name))
+      parameters: (parameter_list) @parameters)
+    (pointer_declarator
+      declarator: (function_declarator
+        declarator: [(identifier) (field_identifier) (operator_name)] @name
+        parameters: (parameter_list) @parameters))
+    (pointer_declarator
+      declarator: (function_declarator
+        declarator: (qualified_identifier
+          scope: (_) @qualifier
+          name: [(identifier) (operator_name)] @name)
+        parameters: (parameter_list) @parameters))
+    (reference_declarator
+      (function_declarator
+        declarator: [(identifier) (field_identifier) (operator_name)] @name
+        parameters: (parameter_list) @parameters))
+    (reference_declarator
+      (function_declarator
+        declarator: (qualified_identifier
+          scope: (_) @qualifier
+          name: [(identifier) (operator_name)] @name)
+        parameters: (parameter_list) @parameters))
+  ]) @definition.function
+
+; ---- functions: declarations (class bodies, prototypes) ---------------------
+(field_declaration
+  type: (_)? @return_type
+  declarator: [
+    (function_declarator
+      declarator: [(field_identifier) (identifier) (destructor_name) (operator_name)] @name
+      parameters: (parameter_list) @parameters)
+    (pointer_declarator
+      declarator: (function_declarator
+        declarator: [(field_identifier) (identifier) (operator_name)] @name
+        parameters: (parameter_list) @parameters))
+    (reference_declarator
+      (function_declarator
+        declarator: [(field_identifier) (identifier) (operator_name)] @name
+        parameters: (parameter_list) @parameters))
+  ]
+  (#set! declaration "true")) @definition.function
+
+(declaration
+  type: (_)? @return_type
+  declarator: [
+    (function_declarator
+      declarator: [(identifier) (destructor_name) (operator_name)] @name
+      parameters: (parameter_list) @parameters)
+    (pointer_declarator
+      declarator: (function_declarator
+        declarator: [(identifier) (operator_name)] @name
+        parameters: (parameter_list) @parameters))
+    (reference_declarator
+      (function_declarator
+        declarator: [(identifier) (operator_name)] @name
+        parameters: (parameter_list) @parameters))
+  ]
+  (#set! declaration "true")) @definition.function
+
+; ---- types -----------------------------------------------------------------
+(class_specifier
+  name: [(type_identifier) (template_type)] @name
+  body: (field_declaration_list)) @definition.class
+
+(type_definition
+  type: (struct_specifier !name body: (field_declaration_list))
+  declarator: (type_identifier) @name) @definition.struct
+
+(type_definition
+  type: (union_specifier !name body: (field_declaration_list))
+  declarator: (type_identifier) @name
+  (#set! kind "union")) @definition.union
+
+(type_definition
+  type: (enum_specifier !name body: (enumerator_list))
+  declarator: (type_identifier) @name) @definition.enum
+
+; Every typedef name, captured on its declarator so that a struct defined inside the typedef
+; is not scoped under it; lang refine takes the lines from the typedef and drops the name
+; of an anonymous struct/union/enum (already a fact above).
+(type_definition
+  declarator: [
+    (type_identifier) @name @definition.type
+    (pointer_declarator declarator: (type_identifier) @name) @definition.type
+    (function_declarator
+      declarator: (parenthesized_declarator
+        (pointer_declarator declarator: (type_identifier) @name))) @definition.type
+  ]
+  (#set! kind "typedef")
+  (#set! header "parent"))
+
+(alias_declaration
+  name: (type_identifier) @name
+  (#set! kind "alias")) @definition.type
+
+(struct_specifier
+  name: [(type_identifier) (template_type)] @name
+  body: (field_declaration_list)) @definition.struct
+
+(union_specifier
+  name: (type_identifier) @name
+  body: (field_declaration_list)
+  (#set! kind "union")) @definition.union
+
+(enum_specifier
+  name: (type_identifier) @name
+  body: (enumerator_list)) @definition.enum
+
+; ---- members ---------------------------------------------------------------
+(field_declaration
+  type: (_) @type
+  declarator: [
+    (field_identifier) @name @definition.member
+    (pointer_declarator declarator: (field_identifier) @name) @definition.member
+    (pointer_declarator
+      declarator: (pointer_declarator declarator: (field_identifier) @name)) @definition.member
+    (reference_declarator (field_identifier) @name) @definition.member
+    (array_declarator declarator: (field_identifier) @name) @definition.member
+    (function_declarator
+      declarator: (parenthesized_declarator
+        (pointer_declarator declarator: (field_identifier) @name))) @definition.member
+  ]
+  (#set! kind "field"))
+
+(enumerator
+  name: (identifier) @name
+  (#set! kind "variant")) @definition.member
+
+; ---- constants -------------------------------------------------------------
+(preproc_def
+  name: (identifier) @name
+  (#set! kind "macro")) @definition.constant
+
+; `const`/`constexpr` variables: kept by lang_cpp only at file or namespace level.
+(declaration
+  (type_qualifier) @kind
+  type: (_) @type
+  declarator: (init_declarator declarator: (identifier) @name)
+  (#any-of? @kind "const" "constexpr")) @definition.constant
+
+; ---- imports ---------------------------------------------------------------
+(preproc_include
+  path: (system_lib_string) @import.path
+  (#set! import.kind "system")) @reference.import
+
+(preproc_include
+  path: (string_literal) @import.path
+  (#set! import.kind "local")) @reference.import
+
+(using_declaration
+  "namespace"
+  [(identifier) (qualified_identifier)] @import.path
+  (#set! import.kind "using_namespace")) @reference.import
+
+(using_declaration
+  (qualified_identifier
+    name: (_) @import.name) @import.path
+  (#set! import.kind "using")) @reference.import
+
+; ---- calls -----------------------------------------------------------------
+(call_expression
+  function: [
+    (identifier) @name
+    (field_expression field: (field_identifier) @name)
+    (field_expression field: (template_method name: (field_identifier) @name))
+    (template_function name: (identifier) @name)
+    (qualified_identifier name: (identifier) @name)
+    (qualified_identifier name: (template_function name: (identifier) @name))
+    (qualified_identifier name: (qualified_identifier name: (identifier) @name))
+    (qualified_identifier name: (qualified_identifier name: (qualified_identifier name: (identifier) @name)))
+  ]) @reference.call

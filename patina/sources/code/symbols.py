@@ -1,0 +1,78 @@
+"""``code_symbols_fts``: an FTS5 index over the current code definitions, for symbol search.
+
+Incremental by seq: each definition event replaces its fact's row (found through
+``code_symbols_keys``), each ``code.removed`` of a definition deletes it. The index therefore
+always equals the ``code_symbols`` view, without rescanning the log.
+
+Search example::
+
+    SELECT qualified_name, file, line FROM code_symbols_fts
+    WHERE code_symbols_fts MATCH 'open*' ORDER BY rank LIMIT 20;
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+
+DEFINITION_EVENTS = ("code.function", "code.struct", "code.enum", "code.trait", "code.class",
+                     "code.interface", "code.type", "code.member", "code.constant")
+_CATEGORIES = {e[5:] for e in DEFINITION_EVENTS}
+_CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z0-9])|[A-Z]?[a-z0-9]+|[A-Z]+|[0-9]+")
+
+
+def name_words(qualified_name: str) -> str:
+    """``Store::openFile`` / ``open_file`` / ``HTTPServer`` -> "store open file" / ... / "http server"."""
+    words: list[str] = []
+    for part in re.split(r"[^A-Za-z0-9]+", qualified_name):
+        words.extend(w.lower() for w in _CAMEL.findall(part))
+    return " ".join(words)
+
+
+class CodeSymbolIndex:
+    name = "code_symbols_fts"
+    incremental = True
+
+    def reset(self, conn: sqlite3.Connection) -> None:
+        conn.execute("DELETE FROM code_symbols_fts")
+        conn.execute("DELETE FROM code_symbols_keys")
+
+    def absorb(self, conn: sqlite3.Connection, after_seq: int) -> None:
+        placeholders = ",".join("?" * (len(DEFINITION_EVENTS) + 1))
+        rows = conn.execute(
+            f"SELECT seq, event_type, source_id, source_file, data FROM eventlog "  # noqa: S608 (constants)
+            f"WHERE seq > ? AND event_type IN ({placeholders}) ORDER BY seq",
+            (after_seq, *DEFINITION_EVENTS, "code.removed"),
+        ).fetchall()
+        for seq, event_type, source_id, source_file, raw in rows:
+            data = json.loads(raw)
+            category = data.get("kind") if event_type == "code.removed" else event_type[5:]
+            if category not in _CATEGORIES:
+                continue
+            self._delete(conn, source_id, category)
+            if event_type != "code.removed":
+                self._insert(conn, seq, source_id, category, source_file, data)
+
+    @staticmethod
+    def _delete(conn: sqlite3.Connection, source_id: str, category: str) -> None:
+        row = conn.execute("SELECT fts_rowid FROM code_symbols_keys WHERE source_id = ? AND category = ?",
+                           (source_id, category)).fetchone()
+        if row is not None:
+            conn.execute("DELETE FROM code_symbols_fts WHERE rowid = ?", (row[0],))
+            conn.execute("DELETE FROM code_symbols_keys WHERE source_id = ? AND category = ?",
+                         (source_id, category))
+
+    @staticmethod
+    def _insert(conn: sqlite3.Connection, seq: int, source_id: str, category: str, file: str | None,
+                data: dict) -> None:
+        """rowid = the event's seq: the same rows whether built incrementally or from scratch."""
+        qualified = str(data.get("qualified_name") or data.get("name") or "")
+        conn.execute(
+            "INSERT INTO code_symbols_fts(rowid, name, qualified_name, words, file, source_id, category, kind, line) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (seq, data.get("name"), qualified, name_words(qualified), file, source_id, category,
+             data.get("kind"), data.get("line")),
+        )
+        conn.execute("INSERT INTO code_symbols_keys(source_id, category, fts_rowid) VALUES (?, ?, ?)",
+                     (source_id, category, seq))

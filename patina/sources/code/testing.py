@@ -1,0 +1,123 @@
+"""Helpers for the per-language tests (see CONTRACT.md section 4). Not used at run time.
+
+- :func:`facts_of` -- the events the code source emits when a file is added, as plain dicts.
+- :func:`check_fixture` -- compare a fixture file's facts with its ``.expected.json``
+  (``PATINA_REGEN=1`` writes the expected file instead: review it before committing).
+- :func:`current_state` / :func:`head_state` -- the current-state views of a built database,
+  and the same facts extracted directly from a commit's tree, in one comparable shape.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from patina.config import DEFAULTS
+from patina.events import canonical_json
+from patina.sources.code.facts import diff_events
+
+FIXTURES = Path(__file__).resolve().parents[3] / "tests" / "fixtures" / "code"
+
+
+class _Ctx:
+    """A minimal SourceContext for extracting files without a repository."""
+
+    def __init__(self, blobs: dict[str, bytes], git_dir: str | None = None) -> None:
+        self.blobs = blobs
+        self.config = DEFAULTS
+        self.cache_dir = None
+        self.warnings: list[str] = []
+        self.extra = {"git_dir": git_dir} if git_dir else {}
+
+    def read_blob(self, oid: str) -> bytes | None:
+        return self.blobs.get(oid)
+
+    def warn(self, msg: str) -> None:
+        if msg not in self.warnings:
+            self.warnings.append(msg)
+
+    def query(self, sql: str, *args: Any) -> list[tuple]:
+        return []
+
+
+def _history(config: dict | None = None):
+    from patina.sources.code import CodeSource
+    from patina.sources.code.history import CodeHistory
+
+    return CodeHistory(CodeSource(config or DEFAULTS))
+
+
+def facts_of(path: str, source: bytes | str, config: dict | None = None) -> list[dict[str, Any]]:
+    """Events (as {"event_type", "source_id", "data"}) for adding ``path`` with ``source``,
+    sorted by (event_type, source_id)."""
+    data = source.encode() if isinstance(source, str) else source
+    hist = _history(config)
+    lang = hist.source.language_of(path)
+    if lang is None:
+        return []
+    ctx = _Ctx({"blob": data})
+    from patina.sources.code.facts import keyed
+
+    ff = hist.blob_facts(ctx, lang, "blob")  # type: ignore[arg-type]
+    if ff is None or not isinstance(ff, dict):
+        raise AssertionError(f"no facts for {path}: {ctx.warnings}")
+    events = diff_events(path, {}, keyed(ff), "1970-01-01T00:00:00Z")
+    out = [{"event_type": e.event_type, "source_id": e.source_id, "data": e.data} for e in events]
+    return sorted(out, key=lambda r: (r["event_type"], r["source_id"]))
+
+
+def check_fixture(lang_dir: str, filename: str) -> None:
+    """Assert the facts of ``tests/fixtures/code/<lang_dir>/<filename>`` equal its expected JSON."""
+    src = FIXTURES / lang_dir / filename
+    expected_path = src.with_name(filename + ".expected.json")
+    got = facts_of(filename, src.read_bytes())
+    if os.environ.get("PATINA_REGEN"):
+        expected_path.write_text(json.dumps(got, indent=1, ensure_ascii=False, sort_keys=True) + "\n")
+        return
+    expected = json.loads(expected_path.read_text())
+    if got != expected:
+        want = {(r["event_type"], r["source_id"]): r["data"] for r in expected}
+        have = {(r["event_type"], r["source_id"]): r["data"] for r in got}
+        lines = []
+        for key in sorted(set(want) | set(have)):
+            if want.get(key) != have.get(key):
+                lines.append(f"{key}:\n  expected {canonical_json(want.get(key))}\n  got      {canonical_json(have.get(key))}")
+        raise AssertionError(f"{filename}: facts differ from {expected_path.name}:\n" + "\n".join(lines))
+
+
+STATE_VIEWS = ("code_functions", "code_types", "code_members", "code_constants", "code_imports",
+               "code_calls", "code_files")
+
+
+def current_state(db_path: str) -> dict[tuple[str, str], dict[str, Any]]:
+    """{(event_type, source_id): data} of the current-state views (the last event per key)."""
+    conn = sqlite3.connect(db_path)
+    try:
+        rows = conn.execute(
+            "SELECT e.event_type, e.source_id, e.data FROM eventlog e WHERE e.seq IN ("
+            + " UNION ALL ".join(f"SELECT seq FROM {v}" for v in STATE_VIEWS) + ")"
+        ).fetchall()
+    finally:
+        conn.close()
+    return {(t, s): json.loads(d) for t, s, d in rows}
+
+
+def head_state(git_dir: str, commit: str, config: dict | None = None) -> dict[tuple[str, str], dict[str, Any]]:
+    """The same shape as :func:`current_state`, extracted directly from ``commit``'s tree."""
+    from patina import gitcmd
+
+    hist = _history(config)
+    reader = gitcmd.BlobReader(git_dir)
+    try:
+        ctx = _Ctx({}, git_dir)
+        ctx.read_blob = reader  # type: ignore[method-assign]
+        out: dict[tuple[str, str], dict[str, Any]] = {}
+        for path, facts in hist.tree_facts(ctx, commit).items():  # type: ignore[arg-type]
+            for ev in diff_events(path, {}, facts, ""):
+                out[(ev.event_type, ev.source_id)] = ev.data
+        return out
+    finally:
+        reader.close()
