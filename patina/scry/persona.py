@@ -190,6 +190,8 @@ def forget(note_id: int, home_dir: str | None = None) -> bool:
                                 (note_id,)).rowcount > 0
             if gone:
                 SearchIndex().forget(conn, note_id)
+                # FTS5 keeps a deleted doc's terms in old segments until they merge: merge now.
+                conn.execute("INSERT INTO scry_fts(scry_fts) VALUES ('optimize')")
                 last_seq, last_ts = derived_meta.last_event(conn)
                 derived_meta.set_meta(conn, SearchIndex.name, last_seq, last_ts)
             conn.execute("COMMIT")

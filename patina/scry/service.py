@@ -134,9 +134,13 @@ def create_app(home_dir: str | None = None) -> Starlette:
     async def scry_endpoint(request: Request) -> JSONResponse:
         if "json" not in request.headers.get("content-type", "json"):
             return _error("send the body as application/json", 415)
-        raw = await request.body()
-        if len(raw) > MAX_BODY:
-            return _error(f"body larger than {MAX_BODY} bytes", 413)
+        chunks, size = [], 0
+        async for chunk in request.stream():  # read no more than MAX_BODY, whatever the client sends
+            size += len(chunk)
+            if size > MAX_BODY:
+                return _error(f"body larger than {MAX_BODY} bytes", 413)
+            chunks.append(chunk)
+        raw = b"".join(chunks)
         try:
             body = json.loads(raw)
         except (ValueError, UnicodeDecodeError):
@@ -162,7 +166,6 @@ def create_app(home_dir: str | None = None) -> Starlette:
             Route("/scry", scry_endpoint, methods=["POST"]),
         ],
         exception_handlers={HTTPException: http_error, Exception: server_error},
-        max_body_size=MAX_BODY,
     )
 
 
