@@ -219,6 +219,7 @@ class _Walker:
         self.entry: int | None = None
         self.label: str | None = None
         self.label_kind: str | None = None  # item type under the current label; None = leave out
+        self.section_title: str | None = None  # the ## heading of an item section (its items' section)
         self.day = 0
         self.last_minute = start_minute  # minute of day of the previous entry (rollover)
 
@@ -245,6 +246,9 @@ class _Walker:
     def current_kind(self) -> str | None:
         return self.label_kind if self.label is not None else self.default_kind()
 
+    def current_section(self) -> str | None:
+        return self.label if self.label is not None else self.section_title
+
     def in_items(self) -> bool:
         return self.section not in (rules.GOALS, rules.CLASSIFICATION, rules.SKIP, "preamble")
 
@@ -257,6 +261,7 @@ class _Walker:
             return
         if level == 2:
             self.section = rules.section_kind(text)
+            self.section_title = text if self.in_items() and self.section != rules.ACTIVITY else None
             self.entry = None
             self.label = self.label_kind = None
             return
@@ -308,7 +313,7 @@ class _Walker:
         text = clean(inline_text(children))
         if self.section == rules.ACTIVITY and self.label is None and rules.is_boilerplate(text):
             return
-        self.emit(self.current_kind(), text, self.label, None)
+        self.emit(self.current_kind(), text, self.current_section(), None)
 
     def list(self, node: dict[str, Any]) -> None:
         items = _list_items(node)
@@ -326,9 +331,9 @@ class _Walker:
             return
         if not self.in_items():
             return
-        kind = self.current_kind()
+        kind, section = self.current_kind(), self.current_section()
         for content, detail in items:
-            self.emit(kind, content, self.label, detail)
+            self.emit(kind, content, section, detail)
 
     def header_lines(self, children: list[dict[str, Any]]) -> None:
         for line in _split_lines(children):
