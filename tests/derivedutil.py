@@ -1,8 +1,7 @@
 """Shared by the derived-state and projection tests: a crafted history, session events.
 
-The session views (``observations``, ``sessions``) are provided by the sessions source
-(patina/schema/20_sessions.sql). Where that file is not there yet, :func:`add_session_events`
-creates stand-ins with the contract's columns over the same raw ``session.*`` events.
+Session events made here have the shapes the sessions source emits (source_id = the session
+id), so the real views of patina/schema/20_sessions.sql read them.
 """
 
 from __future__ import annotations
@@ -14,22 +13,6 @@ from typing import Any
 
 from patina import store
 from patina.events import Event
-
-OBSERVATION_TYPES = ("decision", "pattern", "work", "context", "observation")
-
-_STANDIN_VIEWS = """
-CREATE VIEW IF NOT EXISTS observations AS
-SELECT seq, data ->> '$.session_id' AS session_id, data ->> '$.type' AS type,
-       data ->> '$.content' AS content, data ->> '$.section' AS section, data ->> '$.detail' AS detail,
-       data ->> '$.activity' AS activity, data ->> '$.commit' AS commit_sha, timestamp, source_file
-FROM eventlog WHERE event_type GLOB 'session.*' AND data ->> '$.type' IN
-    ('decision', 'pattern', 'work', 'context', 'observation');
-CREATE VIEW IF NOT EXISTS sessions AS
-SELECT seq, data ->> '$.session_id' AS session_id, data ->> '$.title' AS title, timestamp AS started,
-       NULL AS branch, NULL AS llm, NULL AS tag, NULL AS starting_commit, NULL AS classification,
-       NULL AS files_changed, NULL AS commits_made, source_file
-FROM eventlog WHERE event_type = 'session.started';
-"""
 
 
 def epoch(stamp: str) -> int:
@@ -50,13 +33,12 @@ def session_start(session_id: str, stamp: str, title: str) -> Event:
 
 
 def add_session_events(db_path: str, events: list[Event]) -> None:
-    """Append session events after the log and make sure the session views exist."""
+    """Append session events after the log (for exact times without a session file)."""
     conn = store.connect(db_path)
     try:
         conn.execute("BEGIN")
         store.append(conn, events, store.last_seq(conn))
         conn.execute("COMMIT")
-        conn.executescript(_STANDIN_VIEWS)
     finally:
         conn.close()
 
