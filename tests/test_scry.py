@@ -65,10 +65,10 @@ def test_index_rows_are_exact():
     ])
     assert docs(conn) == [
         (1, "commit", "a" * 40, "2025-11-20T09:00:00Z", None, "Fix error handling in the parser",
-         "Use Result types everywhere.", "", None),
+         "Use Result types everywhere.", "", None, None),
         (2, "decision", "s1", "2025-11-21T10:00:00Z", SF, "REST over gRPC for the mothership", "axum is simpler",
-         "Key Decisions\n11:26 - Update", None),
-        (3, "goal", "s1", "2025-11-21T10:00:00Z", SF, "review specs", "", "", None),
+         "Key Decisions\n11:26 - Update", None, None),
+        (3, "goal", "s1", "2025-11-21T10:00:00Z", SF, "review specs", "", "", None, None),
     ]
     assert scry_index.check(conn) is None
 
@@ -82,8 +82,8 @@ def test_bad_payloads_never_raise():
         Event("git.commit", "2025-11-21T10:00:00Z", "c", None, {"message": 42}),
     ])
     assert docs(conn) == [
-        (1, "decision", "s1", "2025-11-21T10:00:00Z", SF, "a 3", "", "", None),
-        (5, "commit", "c", "2025-11-21T10:00:00Z", None, "42", "", "", None),
+        (1, "decision", "s1", "2025-11-21T10:00:00Z", SF, "a 3", "", "", None, None),
+        (5, "commit", "c", "2025-11-21T10:00:00Z", None, "42", "", "", None, None),
     ]
 
 
@@ -93,7 +93,7 @@ def test_revision_marks_removed_items_and_search_drops_them():
         item("decision", "Use SQLite FTS5 for search", session="s2"),  # same words, other session: stays
         revised([("decision", "Use SQLite FTS5 for search")]),
     ])
-    assert [(r[0], r[2], r[8]) for r in docs(conn)] == [(1, "s1", 3), (2, "s2", None)]
+    assert [(r[0], r[2], r[9]) for r in docs(conn)] == [(1, "s1", 3), (2, "s2", None)]
     hits = search_db(conn, query_terms("sqlite search"), limit=5, tag="PROJECT")
     assert [(h.seq, h.origin) for h in hits] == [(2, "s2")]
     # Before the revision, both were known.
@@ -231,7 +231,7 @@ def test_incremental_absorb_equals_full_rebuild():
         SearchIndex().absorb(step, seq - len(events[start:start + 7]))
     assert scry_index.digest(step) == scry_index.digest(full)
     assert docs(step) == docs(full)
-    assert any(r[8] is not None for r in docs(full))  # revisions were exercised
+    assert any(r[9] is not None for r in docs(full))  # revisions were exercised
     q = query_terms("module2 error")
     assert search_db(step, q, limit=10, tag="PROJECT") == search_db(full, q, limit=10, tag="PROJECT")
 

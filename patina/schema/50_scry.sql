@@ -11,9 +11,10 @@ CREATE TABLE IF NOT EXISTS scry_docs (
     content TEXT NOT NULL,          -- the text shown and searched
     detail TEXT NOT NULL,           -- the item's elaboration (rest of a commit message, ...)
     context TEXT NOT NULL,          -- section, activity heading, tags: searched with a lower weight
+    item_key TEXT,                  -- a session item's key (data.key), what revisions name
     removed_seq INTEGER             -- seq of the event that removed it; NULL while current
 );
-CREATE INDEX IF NOT EXISTS idx_scry_docs_origin ON scry_docs(origin, type);
+CREATE INDEX IF NOT EXISTS idx_scry_docs_origin ON scry_docs(origin, item_key);
 
 -- BM25 full-text index over scry_docs (external content: the text is stored once, above).
 CREATE VIRTUAL TABLE IF NOT EXISTS scry_fts USING fts5(

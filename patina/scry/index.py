@@ -33,6 +33,7 @@ class Doc(NamedTuple):
     content: str
     detail: str
     context: str
+    item_key: str | None = None
 
 
 def _text(value: Any) -> str:
@@ -70,8 +71,7 @@ def doc_for(seq: int, event_type: str, timestamp: str, source_id: str, source_fi
         content = _text(data.get("content"))
         if not content:
             return None
-        origin = _text(data.get("session_id")) or source_id
-        return Doc(seq, "goal", origin, timestamp, source_file, content, "", "")
+        return Doc(seq, "goal", source_id, timestamp, source_file, content, "", "", _text(data.get("key")) or None)
     kind = event_type.partition(".")[2]
     if kind in SESSION_ITEM_TYPES:
         content = _text(data.get("content"))
@@ -80,22 +80,29 @@ def doc_for(seq: int, event_type: str, timestamp: str, source_id: str, source_fi
         item_type = _text(data.get("type")) or kind
         if item_type not in SESSION_ITEM_TYPES:
             item_type = kind
-        origin = _text(data.get("session_id")) or source_id
         context = _join(_text(data.get("section")), _text(data.get("activity")))
-        return Doc(seq, item_type, origin, timestamp, source_file, content, _text(data.get("detail")), context)
+        return Doc(seq, item_type, source_id, timestamp, source_file, content, _text(data.get("detail")), context,
+                   _text(data.get("key")) or None)
     return None
 
 
-def _removals(seq: int, source_id: str, data: dict[str, Any]) -> list[tuple[str, str, str]]:
-    """(origin, type, content) of the items a ``session.revised`` event removes."""
-    origin = _text(data.get("session_id")) or source_id
+class Removal(NamedTuple):
+    """An item a ``session.revised`` event names: by key, or (older payloads) by type and content."""
+
+    key: str | None
+    type: str
+    content: str
+
+
+def _removals(data: dict[str, Any]) -> list[Removal]:
     out = []
     removed = data.get("removed")
     for item in removed if isinstance(removed, list) else []:
         if isinstance(item, dict):
+            key = _text(item.get("key")) or None
             item_type, content = _text(item.get("type")), _text(item.get("content"))
-            if item_type and content:
-                out.append((origin, item_type, content))
+            if key or (item_type and content):
+                out.append(Removal(key, item_type, content))
     return out
 
 
@@ -138,7 +145,7 @@ class SearchIndex:
             if event_type == "session.revised":
                 self._insert(conn, batch)  # a removal may concern an item of this batch
                 batch = []
-                self._mark_removed(conn, seq, _removals(seq, source_id, data))
+                self._mark_removed(conn, seq, source_id, source_file, _removals(data))
                 continue
             doc = doc_for(seq, event_type, timestamp, source_id, source_file, data)
             if doc is not None:
@@ -151,8 +158,8 @@ class SearchIndex:
         if not docs:
             return
         conn.executemany(
-            "INSERT INTO scry_docs(seq, type, origin, timestamp, source_file, content, detail, context) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", docs)
+            "INSERT INTO scry_docs(seq, type, origin, timestamp, source_file, content, detail, context, item_key) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", docs)
         conn.executemany(
             "INSERT INTO scry_fts(rowid, content, detail, context) VALUES (?, ?, ?, ?)",
             [(d.seq, d.content, d.detail, d.context) for d in docs])
@@ -163,17 +170,21 @@ class SearchIndex:
                      "VALUES ('delete', ?, ?, ?, ?)", row)
 
     @staticmethod
-    def _mark_removed(conn: sqlite3.Connection, seq: int, removals: list[tuple[str, str, str]]) -> None:
-        """Mark current items matching (session, type, content) as removed by event ``seq``.
-
-        Goals are matched whatever the type the revision names them with ("goal").
-        """
-        for origin, item_type, content in removals:
-            conn.execute(
-                "UPDATE scry_docs SET removed_seq = ? WHERE origin = ? AND type = ? AND content = ? "
-                "AND removed_seq IS NULL AND seq < ?",
-                (seq, origin, item_type, content, seq),
-            )
+    def _mark_removed(conn: sqlite3.Connection, seq: int, session_id: str, source_file: str | None,
+                      removals: list[Removal]) -> None:
+        """Mark the current items of session (``session_id``, ``source_file``) that the revision
+        at ``seq`` names as removed by it: the same rule as the ``observations``/``goals`` views."""
+        for r in removals:
+            if r.key is not None:
+                conn.execute(
+                    "UPDATE scry_docs SET removed_seq = ? WHERE origin = ? AND item_key = ? "
+                    "AND source_file IS ? AND removed_seq IS NULL AND seq < ?",
+                    (seq, session_id, r.key, source_file, seq))
+            else:
+                conn.execute(
+                    "UPDATE scry_docs SET removed_seq = ? WHERE origin = ? AND type = ? AND content = ? "
+                    "AND source_file IS ? AND removed_seq IS NULL AND seq < ?",
+                    (seq, session_id, r.type, r.content, source_file, seq))
 
     def forget(self, conn: sqlite3.Connection, seq: int) -> bool:
         """Drop one document for good (persona ``forget``). Returns whether it existed."""
