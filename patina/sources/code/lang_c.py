@@ -150,38 +150,65 @@ def imports(node: Any, captures: dict[str, list[Any]]) -> list[tuple[str, list[s
     return [(value.strip('"'), [])]
 
 
+# Parents under which a declaration is file-level (include guards, extern "C", namespaces).
+FILE_LEVEL = frozenset({
+    "translation_unit", "preproc_ifdef", "preproc_if", "preproc_else", "preproc_elif",
+    "preproc_elifdef", "linkage_specification", "declaration_list",
+})
+
+_QUERIES: dict[str, Any] = {}
 _DEFINED: dict[str, Any] = {"root": None, "names": frozenset()}
 
 
-def defined_functions(root: Any) -> frozenset[str]:
-    """Names of the file-level function definitions (for dropping their prototypes). A
-    one-entry cache: the cached root node keeps its tree alive, so equality is reliable."""
-    if _DEFINED["root"] is not None and _DEFINED["root"] == root:
+def function_definitions(lang_name: str, root: Any) -> list[Any]:
+    """Every function_definition node of the tree (a query: no Python walk over all nodes)."""
+    from tree_sitter import Query, QueryCursor
+
+    from patina.sources.code.languages import load
+
+    query = _QUERIES.get(lang_name)
+    if query is None:
+        query = _QUERIES[lang_name] = Query(load(lang_name).language, "(function_definition) @f")
+    return list(QueryCursor(query).captures(root).get("f", []))
+
+
+def defined_names(root: Any, lang_name: str, qualify: Any) -> frozenset[str]:
+    """Qualified names of the functions the file defines (for dropping their prototypes).
+    A one-entry cache: the cached root node keeps its tree alive, so equality is reliable."""
+    if _DEFINED["root"] is not None and _DEFINED["root"] == root and _DEFINED["lang"] == lang_name:
         return _DEFINED["names"]
     names = set()
-    for child in root.named_children:
-        if child.type != "function_definition":
-            continue
-        decl = child.child_by_field_name("declarator")
-        while decl is not None and decl.type in DECLARATOR_WRAPPERS and decl.type != "function_declarator":
-            decl = decl.child_by_field_name("declarator")
-        if decl is not None and decl.type == "function_declarator":
-            inner = decl.child_by_field_name("declarator")
-            if inner is not None and inner.type == "identifier":
-                names.add(text(inner))
-    _DEFINED["root"] = root
-    _DEFINED["names"] = frozenset(names)
+    for node in function_definitions(lang_name, root):
+        name = qualify(node)
+        if name:
+            names.add(name)
+    _DEFINED.update(root=root, lang=lang_name, names=frozenset(names))
     return _DEFINED["names"]
 
 
+def declarator_name(func_def: Any) -> Any | None:
+    """The name node inside a definition's declarator chain (``*f(...)`` -> ``f``)."""
+    decl = func_def.child_by_field_name("declarator")
+    while decl is not None and decl.type in DECLARATOR_WRAPPERS and decl.type != "function_declarator":
+        decl = decl.child_by_field_name("declarator") or (decl.named_children[0] if decl.named_children else None)
+    if decl is None or decl.type != "function_declarator":
+        return None
+    return decl.child_by_field_name("declarator")
+
+
+def _c_name(func_def: Any) -> str | None:
+    name = declarator_name(func_def)
+    return text(name) if name is not None and name.type == "identifier" else None
+
+
 def root_of(node: Any) -> Any:
-    return node.tree.root_node if getattr(node, "tree", None) is not None else _climb(node)
-
-
-def _climb(node: Any) -> Any:
     while node.parent is not None:
         node = node.parent
     return node
+
+
+def file_level(node: Any) -> bool:
+    return node.parent is not None and node.parent.type in FILE_LEVEL
 
 
 def refine_header(fact: dict[str, Any], d: Any) -> None:
@@ -221,10 +248,13 @@ def resign(fact: dict[str, Any], mods: set[str]) -> None:
 
 def refine(fact: dict[str, Any], d: Any) -> dict[str, Any] | None:
     if d.kind in ("function", "method"):
-        if d.settings.get("declaration") and d.name in defined_functions(root_of(d.node)):
-            return None
+        if d.settings.get("declaration"):
+            if not file_level(d.node) or d.name in defined_names(root_of(d.node), "c", _c_name):
+                return None
         fact["return_type"] = return_type(d)
         resign(fact, modifiers(d))
+    elif d.kind == "constant" and d.node.type == "declaration" and not file_level(d.node):
+        return None
     elif d.kind in ("member", "constant") and d.capture("type") is not None:
         fact["type"] = member_type(d)
     elif d.kind == "type" and names_anonymous_type(d):

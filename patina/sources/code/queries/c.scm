@@ -121,6 +121,7 @@
 ; ---- constants -------------------------------------------------------------
 (preproc_def
   name: (identifier) @name
+  value: (preproc_arg)
   (#set! kind "macro")) @definition.constant
 
 ; `const` variables: kept by lang_c only at file level.

@@ -32,6 +32,8 @@
   name: [(namespace_identifier) (nested_namespace_specifier)] @name) @definition.namespace
 
 ; ---- functions: definitions ------------------------------------------------
+; Out-of-line definitions up to `a::b::C::f`: lang_cpp qualifies them by the whole
+; scope (the framework's @qualifier takes the first part only).
 (function_definition
   type: (_)? @return_type
   declarator: [
@@ -40,35 +42,80 @@
       parameters: (parameter_list) @parameters)
     (function_declarator
       declarator: (qualified_identifier
-        scope: (_) @qualifier
-        name: [(identifier) (destructor_name) (operator_name)] @name)
+          scope: (_) @qualifier
+          name: [(identifier) (destructor_name) (operator_name)] @name)
       parameters: (parameter_list) @parameters)
     (function_declarator
       declarator: (qualified_identifier
-        scope: (_) @qualifier
-        name: (qualified_identifier
           scope: (_) @qualifier
-          name: [(identifier) (destructor_name) (operator_name)] @name))
+          name: (qualified_identifier
+            scope: (_)
+            name: [(identifier) (destructor_name) (operator_name)] @name))
+      parameters: (parameter_list) @parameters)
+    (function_declarator
+      declarator: (qualified_identifier
+          scope: (_) @qualifier
+          name: (qualified_identifier
+            scope: (_)
+            name: (qualified_identifier
+              scope: (_)
+              name: [(identifier) (destructor_name) (operator_name)] @name)))
       parameters: (parameter_list) @parameters)
     (pointer_declarator
       declarator: (function_declarator
-        declarator: [(identifier) (field_identifier) (operator_name)] @name
+        declarator: [(identifier) (field_identifier) (destructor_name) (operator_name)] @name
         parameters: (parameter_list) @parameters))
     (pointer_declarator
       declarator: (function_declarator
         declarator: (qualified_identifier
-          scope: (_) @qualifier
-          name: [(identifier) (operator_name)] @name)
+            scope: (_) @qualifier
+            name: [(identifier) (destructor_name) (operator_name)] @name)
+        parameters: (parameter_list) @parameters))
+    (pointer_declarator
+      declarator: (function_declarator
+        declarator: (qualified_identifier
+            scope: (_) @qualifier
+            name: (qualified_identifier
+              scope: (_)
+              name: [(identifier) (destructor_name) (operator_name)] @name))
+        parameters: (parameter_list) @parameters))
+    (pointer_declarator
+      declarator: (function_declarator
+        declarator: (qualified_identifier
+            scope: (_) @qualifier
+            name: (qualified_identifier
+              scope: (_)
+              name: (qualified_identifier
+                scope: (_)
+                name: [(identifier) (destructor_name) (operator_name)] @name)))
         parameters: (parameter_list) @parameters))
     (reference_declarator
       (function_declarator
-        declarator: [(identifier) (field_identifier) (operator_name)] @name
+        declarator: [(identifier) (field_identifier) (destructor_name) (operator_name)] @name
         parameters: (parameter_list) @parameters))
     (reference_declarator
       (function_declarator
         declarator: (qualified_identifier
-          scope: (_) @qualifier
-          name: [(identifier) (operator_name)] @name)
+            scope: (_) @qualifier
+            name: [(identifier) (destructor_name) (operator_name)] @name)
+        parameters: (parameter_list) @parameters))
+    (reference_declarator
+      (function_declarator
+        declarator: (qualified_identifier
+            scope: (_) @qualifier
+            name: (qualified_identifier
+              scope: (_)
+              name: [(identifier) (destructor_name) (operator_name)] @name))
+        parameters: (parameter_list) @parameters))
+    (reference_declarator
+      (function_declarator
+        declarator: (qualified_identifier
+            scope: (_) @qualifier
+            name: (qualified_identifier
+              scope: (_)
+              name: (qualified_identifier
+                scope: (_)
+                name: [(identifier) (destructor_name) (operator_name)] @name)))
         parameters: (parameter_list) @parameters))
   ]) @definition.function
 
@@ -179,14 +226,15 @@
 ; ---- constants -------------------------------------------------------------
 (preproc_def
   name: (identifier) @name
+  value: (preproc_arg)
   (#set! kind "macro")) @definition.constant
 
 ; `const`/`constexpr` variables: kept by lang_cpp only at file or namespace level.
 (declaration
-  (type_qualifier) @kind
+  (type_qualifier) @_qualifier
   type: (_) @type
   declarator: (init_declarator declarator: (identifier) @name)
-  (#any-of? @kind "const" "constexpr")) @definition.constant
+  (#any-of? @_qualifier "const" "constexpr")) @definition.constant
 
 ; ---- imports ---------------------------------------------------------------
 (preproc_include
@@ -211,11 +259,16 @@
 (call_expression
   function: [
     (identifier) @name
+    (template_function name: (identifier) @name)
     (field_expression field: (field_identifier) @name)
     (field_expression field: (template_method name: (field_identifier) @name))
-    (template_function name: (identifier) @name)
-    (qualified_identifier name: (identifier) @name)
-    (qualified_identifier name: (template_function name: (identifier) @name))
-    (qualified_identifier name: (qualified_identifier name: (identifier) @name))
-    (qualified_identifier name: (qualified_identifier name: (qualified_identifier name: (identifier) @name)))
+    (qualified_identifier
+      name: [(identifier) @name (template_function name: (identifier) @name)])
+    (qualified_identifier
+      name: (qualified_identifier
+        name: [(identifier) @name (template_function name: (identifier) @name)]))
+    (qualified_identifier
+      name: (qualified_identifier
+        name: (qualified_identifier
+          name: [(identifier) @name (template_function name: (identifier) @name)])))
   ]) @reference.call

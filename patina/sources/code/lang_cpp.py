@@ -1,0 +1,215 @@
+"""C++ hooks for the code source (the mapping itself is documented in queries/cpp.scm).
+
+On top of the C rules (:mod:`lang_c`: declarator types, ``(void)``, include paths, typedef
+headers):
+- visibility of class members follows the nearest preceding ``public:``/``protected:``/
+  ``private:`` label (default ``private`` in a class, ``public`` in a struct/union); outside
+  classes ``static`` or an anonymous namespace means ``private``;
+- out-of-line definitions (``void kv::Store::put()``) are qualified by their whole scope, are
+  ``method``s, and ``Store::Store``/``Store::~Store`` are ``constructor``/``destructor``;
+- a declaration (class body, prototype) is dropped when the same file defines the function:
+  the definition's lines win. Declarations in function bodies (``Store s(path);`` parses as
+  one) and ``friend`` declarations are not functions.
+
+Loops only (no recursion); the ancestor climbs are bounded by the tree's depth.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from patina.sources.code import lang_c as c
+from patina.sources.code.lang_c import collapse, text
+
+CLASS_NODES = frozenset({"class_specifier", "struct_specifier", "union_specifier"})
+# Where a declaration may declare a function (not a function body, not a friend).
+DECLARATION_PARENTS = c.FILE_LEVEL | {"field_declaration_list", "template_declaration"}
+ACCESS_CLIMB = 8  # declarator -> ... -> field_declaration -> field_declaration_list
+
+
+def _qualifier_parts(value: str) -> list[str]:
+    from patina.sources.code.extract import qualifier_parts
+
+    return qualifier_parts(value)
+
+
+def _split_qualified(name: Any) -> tuple[list[str], Any]:
+    """(scope parts, innermost name node) of a possibly nested ``qualified_identifier``."""
+    parts: list[str] = []
+    node = name
+    while node is not None and node.type == "qualified_identifier":
+        scope = node.child_by_field_name("scope")
+        if scope is not None:
+            parts.extend(_qualifier_parts(text(scope)))
+        node = node.child_by_field_name("name")
+    return parts, node
+
+
+def _enclosing_scopes(node: Any) -> list[str]:
+    """Names of the namespaces and classes around a node, outermost first."""
+    scopes: list[list[str]] = []
+    current = node.parent
+    while current is not None:
+        if current.type in CLASS_NODES and current.child_by_field_name("body") is not None:
+            name = current.child_by_field_name("name")
+            if name is not None:
+                scopes.append([collapse(text(name))])
+        elif current.type == "namespace_definition":
+            name = current.child_by_field_name("name")
+            if name is not None:
+                scopes.append([collapse(text(name))])
+        current = current.parent
+    return [part for group in reversed(scopes) for part in group]
+
+
+def _definition_name(func_def: Any) -> str | None:
+    """The qualified name the framework gives a function definition (for dropping the
+    matching declarations)."""
+    name = c.declarator_name(func_def)
+    if name is None:
+        return None
+    parts, inner = _split_qualified(name)
+    if inner is None:
+        return None
+    return "::".join(_enclosing_scopes(func_def) + parts + [collapse(text(inner))])
+
+
+def _access_anchor(node: Any) -> tuple[Any, Any] | None:
+    """(the child of a class body that holds ``node``, the class node), if inside a class body."""
+    anchor = node
+    for _ in range(ACCESS_CLIMB):
+        parent = anchor.parent
+        if parent is None:
+            return None
+        if parent.type == "field_declaration_list":
+            return anchor, parent.parent
+        if parent.type in ("compound_statement", "translation_unit", "declaration_list"):
+            return None
+        anchor = parent
+    return None
+
+
+def _in_anonymous_namespace(node: Any) -> bool:
+    current = node.parent
+    while current is not None:
+        if current.type == "namespace_definition" and current.child_by_field_name("name") is None:
+            return True
+        current = current.parent
+    return False
+
+
+# -- hooks -------------------------------------------------------------------------------------
+
+def visibility(d: Any) -> str:
+    found = _access_anchor(d.node)
+    if found is not None:
+        anchor, owner = found
+        sibling = anchor.prev_sibling
+        while sibling is not None:
+            if sibling.type == "access_specifier":
+                return collapse(text(sibling))
+            sibling = sibling.prev_sibling
+        return "private" if owner is not None and owner.type == "class_specifier" else "public"
+    if "static" in c.storage_words(d.node) or _in_anonymous_namespace(d.node):
+        return "private"
+    return "public"
+
+
+def modifiers(d: Any) -> set[str]:
+    """static/inline/extern/virtual/explicit/constexpr, a ``const`` method, override/final,
+    ``= 0`` (pure), ``= delete`` (deleted), ``= default`` (defaulted)."""
+    mods = set(c.storage_words(d.node))
+    for child in d.node.children:
+        if child.type == "virtual":
+            mods.add("virtual")
+        elif child.type in ("explicit_function_specifier", "type_qualifier"):
+            mods.add(collapse(text(child)))
+        elif child.type == "delete_method_clause":
+            mods.add("deleted")
+        elif child.type == "default_method_clause":
+            mods.add("defaulted")
+        elif child.type == "pure_virtual_clause" or (
+                child.type == "number_literal" and d.node.type == "field_declaration"):
+            mods.add("pure")
+    name = d.capture("name")
+    func = c.function_declarator_of(name) if name is not None else None
+    if func is not None:
+        for child in func.children:
+            if child.type == "type_qualifier":
+                mods.add(collapse(text(child)))
+            elif child.type in ("virtual_specifier", "noexcept"):
+                mods.add(collapse(text(child)).split("(", 1)[0])
+    return mods
+
+
+parameters = c.parameters
+
+
+def imports(node: Any, captures: dict[str, list[Any]]) -> list[tuple[str, list[str]]]:
+    if node.type == "preproc_include":
+        return c.imports(node, captures)
+    path = (captures.get("import.path") or [None])[0]
+    if path is None:
+        return []
+    return [(collapse(text(path)), [text(n) for n in captures.get("import.name", [])])]
+
+
+def _requalify(fact: dict[str, Any], d: Any) -> bool:
+    """Qualify an out-of-line definition by its whole scope (``kv::Store::put``); True if it
+    was out-of-line."""
+    name = d.capture("name")
+    if name is None or name.parent is None or name.parent.type != "qualified_identifier":
+        return False
+    top = name.parent
+    while top.parent is not None and top.parent.type == "qualified_identifier":
+        top = top.parent
+    parts, _ = _split_qualified(top)
+    base = list(d.parent.scope) if d.parent is not None else []
+    d.scope = base + parts + [d.name]
+    fact["qualified_name"] = d.qualified_name
+    return True
+
+
+def _function(fact: dict[str, Any], d: Any) -> dict[str, Any] | None:
+    if d.settings.get("declaration"):
+        parent = d.node.parent
+        if parent is None or parent.type not in DECLARATION_PARENTS:
+            return None
+        if parent.type == "template_declaration" and (
+                parent.parent is None or parent.parent.type not in DECLARATION_PARENTS):
+            return None
+    out_of_line = _requalify(fact, d)
+    if d.settings.get("declaration"):
+        if d.qualified_name in c.defined_names(c.root_of(d.node), "cpp", _definition_name):
+            return None
+    owner = d.scope[-2] if len(d.scope) >= 2 else None
+    in_class = d.parent is not None and d.parent.kind in ("class", "struct", "union")
+    if d.name.startswith("~"):
+        fact["kind"] = "destructor"
+    elif owner is not None and d.name == owner and (in_class or out_of_line):
+        fact["kind"] = "constructor"
+    elif out_of_line:
+        fact["kind"] = "method"
+    fact["return_type"] = c.return_type(d)
+    c.resign(fact, modifiers(d))
+    return fact
+
+
+def refine(fact: dict[str, Any], d: Any) -> dict[str, Any] | None:
+    if d.kind in ("function", "method"):
+        return _function(fact, d)
+    if d.kind == "constant" and d.node.type == "declaration":
+        if not c.file_level(d.node):
+            return None
+        qualifiers = {text(q) for q in d.captures.get("_qualifier", [])}
+        fact["kind"] = "constexpr" if "constexpr" in qualifiers else "const"
+        fact["type"] = c.member_type(d)
+        return fact
+    if d.kind == "member" and d.capture("type") is not None:
+        fact["type"] = c.member_type(d)
+        return fact
+    if d.kind == "type" and c.names_anonymous_type(d):
+        return None
+    if "definition" in fact:
+        c.refine_header(fact, d)
+    return fact

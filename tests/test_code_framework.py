@@ -1,0 +1,356 @@
+"""The code source's framework: history diffs, views, cache, bad input, code.since, symbol search.
+
+Real git repositories (tests/gitutil.py) and the real pipeline; Python is the probe language.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+
+import pytest
+
+from patina import repo as patina_repo
+from patina.config import DEFAULTS
+from patina.sources.base import FileChange
+from patina.sources.code import CodeSource, languages
+from patina.sources.code.extract import extract, qualifier_parts
+from patina.sources.code.symbols import name_words
+from patina.sources.code.testing import current_state, facts_of, head_state
+
+V1 = "def f(x):\n    return g(x)\n\n\ndef g(y):\n    pass\n"
+V2 = "def f(x, y):\n    return g(x)\n\n\ndef g(y):\n    pass\n\n\ndef h():\n    pass\n"
+
+
+def code_rows(rows):
+    """(event_type, source_id, data) of the code events, in log order."""
+    return [(r[1], r[3], json.loads(r[5])) for r in rows if r[1].startswith("code.")]
+
+
+def summary(rows):
+    """(event_type, source_id) pairs, in log order: what happened, without payloads."""
+    return [(t, s) for t, s, _ in code_rows(rows)]
+
+
+def views(repo_path):
+    return current_state(patina_repo.discover(str(repo_path)).db_path)
+
+
+def assert_views_equal_head(repo_path):
+    r = patina_repo.discover(str(repo_path))
+    head = r and os.popen(f"git -C {repo_path} rev-parse HEAD").read().strip()
+    assert views(repo_path) == head_state(r.git_dir, head)
+
+
+# -- history ----------------------------------------------------------------------------------------
+
+def test_add_change_rename_delete_emit_exact_events(repo, scrape):
+    repo.commit("add", {"src/a.py": V1, "README.md": "not code"})
+    _, rows = scrape(repo.path)
+    assert summary(rows) == [
+        ("code.call", "src/a.py::f->g"), ("code.file", "src/a.py"),
+        ("code.function", "src/a.py::f"), ("code.function", "src/a.py::g"),
+    ]
+    assert_views_equal_head(repo.path)
+
+    # change f's signature, add h; g unchanged (same lines) emits nothing
+    repo.commit("change", {"src/a.py": V2})
+    _, rows = scrape(repo.path)
+    changed = summary(rows)[4:]
+    assert changed == [("code.function", "src/a.py::f"), ("code.function", "src/a.py::h")]
+    f = code_rows(rows)[4][2]
+    assert (f["parameters"], f["line"], f["end_line"]) == (["x", "y"], 1, 2)
+    assert_views_equal_head(repo.path)
+
+    # a pure move: lines change, so the moved facts are re-emitted with current lines
+    repo.commit("move", {"src/a.py": "\n\n" + V2})
+    _, rows = scrape(repo.path)
+    moved = summary(rows)[6:]
+    assert moved == [("code.call", "src/a.py::f->g"), ("code.function", "src/a.py::f"),
+                     ("code.function", "src/a.py::g"), ("code.function", "src/a.py::h")]
+    assert views(repo.path)[("code.function", "src/a.py::h")]["line"] == 11
+
+    # rename the file: every fact leaves a.py and arrives in b.py
+    repo.git("mv", "src/a.py", "src/b.py")
+    repo.commit("rename")
+    _, rows = scrape(repo.path)
+    renamed = summary(rows)[10:]
+    assert renamed == [
+        ("code.removed", "src/a.py::f->g"), ("code.removed", "src/a.py"), ("code.removed", "src/a.py::f"),
+        ("code.removed", "src/a.py::g"), ("code.removed", "src/a.py::h"),
+        ("code.call", "src/b.py::f->g"), ("code.file", "src/b.py"), ("code.function", "src/b.py::f"),
+        ("code.function", "src/b.py::g"), ("code.function", "src/b.py::h"),
+    ]
+    assert_views_equal_head(repo.path)
+
+    # remove a function, then delete the file
+    repo.commit("drop h", {"src/b.py": "\n\n" + V1})
+    _, rows = scrape(repo.path)
+    assert code_rows(rows)[20] == ("code.removed", "src/b.py::h",
+                                   {"file": "src/b.py", "kind": "function", "name": "h"})
+    assert summary(rows)[21:] == [("code.function", "src/b.py::f")]  # its parameters changed back
+    repo.commit("delete", {"src/b.py": None})
+    result, rows = scrape(repo.path)
+    assert summary(rows)[22:] == [("code.removed", "src/b.py::f->g"), ("code.removed", "src/b.py"),
+                                  ("code.removed", "src/b.py::f"), ("code.removed", "src/b.py::g")]
+    assert views(repo.path) == {}
+    assert result.warnings == []
+
+
+def test_event_timestamp_is_the_commits_and_payload_has_file(repo, scrape):
+    sha = repo.commit("add", {"m.py": "X_MAX = 1\n"}, when=1_700_000_000)
+    _, rows = scrape(repo.path)
+    const = [r for r in rows if r[1] == "code.constant"][0]
+    assert const[2] == "2023-11-14T22:13:20Z" and const[4] == "m.py"
+    assert json.loads(const[5]) == {"file": "m.py", "kind": "constant", "line": 1, "name": "X_MAX",
+                                    "qualified_name": "X_MAX", "type": None}
+    assert sha
+
+
+def test_incremental_updates_equal_a_full_rebuild(repo, scrape):
+    repo.commit("1", {"a.py": V1})
+    scrape(repo.path)
+    repo.commit("2", {"a.py": V2, "b.py": "class K:\n    def m(self):\n        pass\n"})
+    scrape(repo.path)
+    repo.git("mv", "b.py", "c.py")
+    repo.commit("3", {"a.py": None})
+    _, incremental = scrape(repo.path)
+    _, full = scrape(repo.path, full=True)
+    assert incremental == full
+    assert_views_equal_head(repo.path)
+
+
+def test_merge_brings_in_the_branch_as_one_first_parent_diff(repo, scrape):
+    repo.commit("base", {"a.py": V1})
+    repo.git("checkout", "-q", "-b", "topic")
+    repo.commit("topic 1", {"t.py": "def t1():\n    pass\n"})
+    repo.commit("topic 2", {"t.py": "def t2():\n    pass\n"})
+    repo.git("checkout", "-q", "main")
+    repo.commit("main", {"a.py": V2})
+    repo.merge("topic")
+    _, rows = scrape(repo.path)
+    ids = summary(rows)
+    assert ("code.function", "t.py::t1") not in ids  # never on the first-parent chain
+    assert ("code.function", "t.py::t2") in ids
+    assert_views_equal_head(repo.path)
+
+
+def test_views_after_full_build_equal_head_extraction_on_a_busier_history(repo, scrape):
+    for i in range(6):
+        files = {f"pkg/m{j}.py": f"import os\n\nclass C{j}:\n    N: int = {i}\n\n    def run(self, x{i}):\n"
+                                 f"        return os.path.join(str(x{i}))\n" for j in range(i % 3 + 1)}
+        if i == 4:
+            files["pkg/m0.py"] = None
+        repo.commit(f"c{i}", files)
+    scrape(repo.path)
+    assert_views_equal_head(repo.path)
+
+
+# -- bad input --------------------------------------------------------------------------------------
+
+def test_binary_non_utf8_huge_and_deep_files_never_lose_the_file(repo, scrape):
+    many = "".join(f"def f{i}(a, b):\n    return f{i + 1}(b, a)\n\n" for i in range(3000))
+    deep = "x = " + "(" * 400 + "1" + ")" * 400 + "\n" + "".join(
+        "    " * i + f"def d{i}():\n" for i in range(60)) + "    " * 60 + "pass\n"
+    repo.commit("bad", {
+        "bin.py": b"\x00\x01\x02binary\x00" * 10,
+        "latin.py": "def caf\u00e9():\n    return '\u00e9'\n".encode("latin-1"),
+        "many.py": many,
+        "deep.py": deep,
+        "big.py": "A_BIG = 1\n" + "#" * 1_100_000,
+        "broken.py": "def ok():\n    pass\n\ndef (:\n\nclass After:\n    pass\n",
+    })
+    result, rows = scrape(repo.path)
+    state = views(repo.path)
+    files = {s: d for (t, s), d in state.items() if t == "code.file"}
+    assert sorted(files) == ["big.py", "bin.py", "broken.py", "deep.py", "latin.py", "many.py"]
+    assert files["bin.py"]["skipped"] == "binary"
+    assert files["big.py"]["skipped"] == "too_large"
+    assert files["broken.py"]["error_nodes"] >= 1
+    assert ("code.class", "broken.py::After") in state
+    assert sum(1 for t, s in state if t == "code.function" and s.startswith("many.py::")) == 3000
+    assert ("code.function", "deep.py::" + "::".join(f"d{i}" for i in range(60))) in state
+    latin = [d for (t, s), d in state.items() if t == "code.function" and s.startswith("latin.py::")]
+    assert len(latin) == 1 and latin[0]["name"].startswith("caf")  # the invalid byte ends the name
+    assert result.warnings == []
+
+
+def test_a_grammar_that_fails_to_load_skips_its_language_with_one_warning(repo, scrape, monkeypatch):
+    broken = languages.LanguageSpec("python", (".py",), "tree_sitter_does_not_exist", "language", "python")
+    monkeypatch.setitem(languages.BY_NAME, "python", broken)
+    monkeypatch.setattr(languages, "_LOADED", {})
+    repo.commit("1", {"a.py": V1, "b.py": V2, "c.rs": "fn main() {}\n"})
+    repo.commit("2", {"a.py": V2})
+    result, rows = scrape(repo.path)
+    assert len(result.warnings) == 1 and "python grammar" in result.warnings[0]
+    assert summary(rows) == [("code.file", "c.rs"), ("code.function", "c.rs::main")]
+
+
+def test_missing_query_file_means_language_not_available():
+    assert languages.language_for_path("x.py") == "python"
+    assert languages.language_for_path("dir.py/README") is None
+    assert languages.language_for_path("x.unknown") is None
+
+
+def test_all_twelve_grammars_are_registered_with_their_extensions():
+    exts = {s.name: s.extensions for s in languages.LANGUAGES}
+    assert exts == {
+        "python": (".py",), "rust": (".rs",), "go": (".go",), "javascript": (".js", ".jsx", ".mjs", ".cjs"),
+        "typescript": (".ts",), "tsx": (".tsx",), "c": (".c", ".h"),
+        "cpp": (".cpp", ".cc", ".cxx", ".hpp", ".hh", ".hxx"), "solidity": (".sol",), "java": (".java",),
+        "csharp": (".cs",), "ruby": (".rb",),
+    }
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for spec in languages.LANGUAGES:
+            languages._grammar(spec)  # every wheel loads, solidity's int without a warning
+
+
+# -- config -----------------------------------------------------------------------------------------
+
+def change(path, old_path=None):
+    return FileChange(path, "M", old_path, "1" * 40, "2" * 40, "100644", "100644", 1, 1, False)
+
+
+def test_wants_uses_extension_and_globs():
+    src = CodeSource(DEFAULTS)
+    assert src.wants(change("src/a.py"))
+    assert src.wants(change("SRC/A.PY"))
+    assert not src.wants(change("README.md"))
+    assert not src.wants(change("vendor/x.py"))
+    assert not src.wants(change("web/node_modules/x/y.py"))
+    assert not src.wants(change("proto/a_pb2.py"))
+    assert src.wants(change("docs/a.md", old_path="src/a.py"))  # renamed away from code
+    custom = CodeSource({"code": {"include": ["src/**"], "exclude": ["src/gen/**"]}})
+    assert custom.wants(change("src/a/b.py")) and not custom.wants(change("lib/a.py"))
+    assert not custom.wants(change("src/gen/x.py"))
+
+
+def test_team_config_excludes_and_size_limit(repo, scrape):
+    repo.commit("cfg", {".patina/config.toml": '[code]\nexclude = ["gen/**"]\nmax_bytes = 40\n',
+                        "gen/a.py": V1, "a.py": "def tiny():\n    pass\n", "b.py": V2})
+    _, rows = scrape(repo.path)
+    state = views(repo.path)
+    assert not any(s.startswith("gen/") for _, s in state)
+    assert state[("code.file", "b.py")]["skipped"] == "too_large"
+    assert ("code.function", "a.py::tiny") in state
+
+
+def test_code_since_snapshots_then_deltas(repo, scrape):
+    day = 86_400
+    t0 = 1_700_000_000
+    repo.commit("old 1", {"a.py": V1, "b.py": "def gone():\n    pass\n"}, when=t0)
+    repo.commit("old 2", {"a.py": V2, "b.py": None}, when=t0 + day)
+    repo.commit("cfg", {".patina/config.toml": '[code]\nsince = "2023-11-20"\n'}, when=t0 + 2 * day)
+    repo.commit("new", {"c.py": "def c():\n    pass\n"}, when=t0 + 7 * day)
+    repo.commit("newer", {"a.py": V1}, when=t0 + 8 * day)
+    _, rows = scrape(repo.path)
+    ids = summary(rows)
+    assert ("code.function", "b.py::gone") not in ids  # before the snapshot: not in the log
+    assert ids[:6] == [("code.call", "a.py::f->g"), ("code.file", "a.py"), ("code.function", "a.py::f"),
+                       ("code.function", "a.py::g"), ("code.function", "a.py::h"), ("code.file", "c.py")]
+    assert all(r[2] >= "2023-11-21" for r in rows if r[1].startswith("code."))
+    assert_views_equal_head(repo.path)
+
+
+# -- cache ------------------------------------------------------------------------------------------
+
+def test_cache_never_changes_results_and_is_hit_on_rebuild(repo, scrape, monkeypatch):
+    repo.commit("1", {f"m{i}.py": V1.replace("f(", f"f{i}(") for i in range(30)})
+    repo.commit("2", {f"m{i}.py": V2 for i in range(0, 30, 2)})
+    _, first = scrape(repo.path)
+    from patina.sources.code import history
+
+    stats = []
+    orig_init = history.CodeHistory.__init__
+
+    def spy(self, source):
+        orig_init(self, source)
+        stats.append(self.stats)
+
+    monkeypatch.setattr(history.CodeHistory, "__init__", spy)
+    _, second = scrape(repo.path, full=True)
+    assert second == first
+    assert stats and stats[0]["parsed"] == 0 and stats[0]["cache_hits"] > 0
+    # a damaged cache file is ignored, not fatal
+    cache = os.path.join(patina_repo.discover(str(repo.path)).data_dir, "cache", "code-facts.db")
+    with open(cache, "wb") as fh:
+        fh.write(b"not a database" * 100)
+    _, third = scrape(repo.path, full=True)
+    assert third == first
+
+
+def test_parallel_and_inline_parsing_give_the_same_events(repo, scrape, monkeypatch):
+    from patina.sources.code import history
+
+    repo.commit("1", {f"p{i}.py": f"def f{i}():\n    g{i}()\n" for i in range(40)})
+    monkeypatch.setattr(history, "PARALLEL_MIN", 1)
+    _, parallel = scrape(repo.path, full=True)
+    cache = os.path.join(patina_repo.discover(str(repo.path)).data_dir, "cache", "code-facts.db")
+    os.remove(cache)
+    monkeypatch.setattr(history, "PARALLEL_MIN", 10_000)
+    _, inline = scrape(repo.path, full=True)
+    assert parallel == inline
+
+
+# -- symbol search ----------------------------------------------------------------------------------
+
+def fts(repo_path, match):
+    conn = sqlite3.connect(patina_repo.discover(str(repo_path)).db_path)
+    try:
+        return sorted(r[0] for r in conn.execute(
+            "SELECT source_id FROM code_symbols_fts WHERE code_symbols_fts MATCH ?", (match,)))
+    finally:
+        conn.close()
+
+
+def test_symbol_index_follows_the_log_incrementally(repo, scrape):
+    repo.commit("1", {"s.py": "class HTTPStore:\n    def openFile(self):\n        pass\n\ndef close_file():\n    pass\n"})
+    scrape(repo.path)
+    assert fts(repo.path, "file") == ["s.py::HTTPStore::openFile", "s.py::close_file"]
+    assert fts(repo.path, "http") == ["s.py::HTTPStore", "s.py::HTTPStore::openFile"]
+    repo.commit("2", {"s.py": "class HTTPStore:\n    pass\n\ndef close_file(x):\n    pass\n"})
+    scrape(repo.path)
+    assert fts(repo.path, "file") == ["s.py::close_file"]
+    conn = sqlite3.connect(patina_repo.discover(str(repo.path)).db_path)
+    index = sorted(conn.execute("SELECT source_id, category, rowid FROM code_symbols_fts"))
+    view = sorted(conn.execute("SELECT source_id, category, seq FROM code_symbols"))
+    conn.close()
+    assert index == view
+    _, _ = scrape(repo.path, full=True)
+    conn = sqlite3.connect(patina_repo.discover(str(repo.path)).db_path)
+    assert sorted(conn.execute("SELECT source_id, category, rowid FROM code_symbols_fts")) == index
+    conn.close()
+
+
+def test_name_words_split_camel_and_snake_case():
+    assert name_words("Store::openFile") == "store open file"
+    assert name_words("HTTPServer_v2") == "http server v2"
+
+
+# -- extraction units -------------------------------------------------------------------------------
+
+def test_qualifier_text_is_normalised():
+    assert qualifier_parts("*Store[T]") == ["Store"]
+    assert qualifier_parts("a::b::C<T, U<V>>") == ["a", "b", "C"]
+    assert qualifier_parts("&mut pkg.Type") == ["pkg", "Type"]
+
+
+def test_duplicate_definitions_keep_the_first():
+    facts = facts_of("d.py", "def f():\n    pass\n\ndef f(x):\n    pass\n")
+    fs = [f for f in facts if f["event_type"] == "code.function"]
+    assert len(fs) == 1 and fs[0]["data"]["line"] == 1
+
+
+def test_extract_is_deterministic_and_json_plain():
+    a = extract("python", V2.encode())
+    assert a == extract("python", V2.encode())
+    assert json.loads(json.dumps(a)) == a
+
+
+@pytest.mark.parametrize("path", ["x.py", "x.rs"])
+def test_empty_file_has_only_its_file_fact(path):
+    assert [f["event_type"] for f in facts_of(path, b"")] == ["code.file"]
