@@ -154,6 +154,23 @@ def imports(node: Any, captures: dict[str, list[Any]]) -> list[tuple[str, list[s
     return [(collapse(text(path)), [text(n) for n in captures.get("import.name", [])])]
 
 
+_ACCESS: dict[str, Any] = {"root": None, "by_name": {}}
+
+
+def _remember_access(root: Any, qualified_name: str, access: str) -> None:
+    """The access label of a dropped in-class declaration, for its out-of-line definition
+    (which comes later in the file: C++ requires the declaration first)."""
+    if _ACCESS["root"] is None or not _ACCESS["root"] == root:
+        _ACCESS.update(root=root, by_name={})
+    _ACCESS["by_name"].setdefault(qualified_name, access)
+
+
+def _declared_access(root: Any, qualified_name: str) -> str | None:
+    if _ACCESS["root"] is None or not _ACCESS["root"] == root:
+        return None
+    return _ACCESS["by_name"].get(qualified_name)
+
+
 def _requalify(fact: dict[str, Any], d: Any) -> bool:
     """Qualify an out-of-line definition by its whole scope (``kv::Store::put``); True if it
     was out-of-line."""
@@ -179,9 +196,15 @@ def _function(fact: dict[str, Any], d: Any) -> dict[str, Any] | None:
                 parent.parent is None or parent.parent.type not in DECLARATION_PARENTS):
             return None
     out_of_line = _requalify(fact, d)
+    root = c.root_of(d.node)
     if d.settings.get("declaration"):
-        if d.qualified_name in c.defined_names(c.root_of(d.node), "cpp", _definition_name):
+        if d.qualified_name in c.defined_names(root, "cpp", _definition_name):
+            _remember_access(root, d.qualified_name, fact["visibility"])
             return None
+    elif out_of_line:
+        declared = _declared_access(root, d.qualified_name)
+        if declared is not None:
+            fact["visibility"], fact["is_public"] = declared, declared == "public"
     owner = d.scope[-2] if len(d.scope) >= 2 else None
     in_class = d.parent is not None and d.parent.kind in ("class", "struct", "union")
     if d.name.startswith("~"):

@@ -15,7 +15,9 @@
 ;                  level prototypes. When a file has both a declaration and a definition, the
 ;                  definition wins (lang_cpp.refine). Methods: visibility from the preceding
 ;                  `public:`/`private:`/`protected:` label (default private in a class, public
-;                  in a struct); free functions: `static` -> private, else public.
+;                  in a struct; an out-of-line definition takes the access of its in-class
+;                  declaration); free functions: `static` or an anonymous namespace ->
+;                  private, else public. Kinds: function, method, constructor, destructor.
 ;   code.member    data members of classes/structs/unions (kind field) and enumerators (kind
 ;                  variant).
 ;   code.constant  object-like `#define NAME value` (kind macro), `const`/`constexpr`
@@ -24,8 +26,8 @@
 ;                  (using_namespace, path std), `using std::string;` (using, path std::string,
 ;                  name string).
 ;   code.call      `f()`, `obj.f()`, `p->f()`, `ns::f()`, `f<T>()` (callee = last name).
-; Not extracted: function-like macros, lambdas, operator overloads' calls, friend declarations,
-; `new T(...)` as a call.
+; Not extracted: function-like macros, lambdas, calls of overloaded operators, friend
+; declarations, `new T(...)` as a call, non-const globals, template specialisation details.
 
 ; ---- scopes ----------------------------------------------------------------
 (namespace_definition
