@@ -172,17 +172,18 @@ def _declared_access(root: Any, qualified_name: str) -> str | None:
 
 
 def _requalify(fact: dict[str, Any], d: Any) -> bool:
-    """Qualify an out-of-line definition by its whole scope (``kv::Store::put``); True if it
-    was out-of-line."""
+    """Split an out-of-line definition's ``kv::Store::put`` (captured whole as @name) into
+    scope and name, at any depth; True if it was out-of-line."""
     name = d.capture("name")
-    if name is None or name.parent is None or name.parent.type != "qualified_identifier":
+    if name is None or name.type != "qualified_identifier":
         return False
-    top = name.parent
-    while top.parent is not None and top.parent.type == "qualified_identifier":
-        top = top.parent
-    parts, _ = _split_qualified(top)
+    parts, inner = _split_qualified(name)
+    if inner is None:
+        return False
+    d.name = collapse(text(inner))
     base = list(d.parent.scope) if d.parent is not None else []
     d.scope = base + parts + [d.name]
+    fact["name"] = d.name
     fact["qualified_name"] = d.qualified_name
     return True
 

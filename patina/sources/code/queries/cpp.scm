@@ -34,91 +34,17 @@
   name: [(namespace_identifier) (nested_namespace_specifier)] @name) @definition.namespace
 
 ; ---- functions: definitions ------------------------------------------------
-; Out-of-line definitions up to `a::b::C::f`: lang_cpp qualifies them by the whole
-; scope (the framework's @qualifier takes the first part only).
+; The name of an out-of-line definition is the whole `kv::Store::put`: lang_cpp splits it
+; into scope and name (any depth). `(_ ...)` covers `*f()`/`&f()` declarators.
 (function_definition
   type: (_)? @return_type
   declarator: [
     (function_declarator
-      declarator: [(identifier) (field_identifier) (destructor_name) (operator_name)] @name
+      declarator: [(identifier) (field_identifier) (destructor_name) (operator_name) (qualified_identifier)] @name
       parameters: (parameter_list) @parameters)
-    (function_declarator
-      declarator: (qualified_identifier
-          scope: (_) @qualifier
-          name: [(identifier) (destructor_name) (operator_name)] @name)
-      parameters: (parameter_list) @parameters)
-    (function_declarator
-      declarator: (qualified_identifier
-          scope: (_) @qualifier
-          name: (qualified_identifier
-            scope: (_)
-            name: [(identifier) (destructor_name) (operator_name)] @name))
-      parameters: (parameter_list) @parameters)
-    (function_declarator
-      declarator: (qualified_identifier
-          scope: (_) @qualifier
-          name: (qualified_identifier
-            scope: (_)
-            name: (qualified_identifier
-              scope: (_)
-              name: [(identifier) (destructor_name) (operator_name)] @name)))
-      parameters: (parameter_list) @parameters)
-    (pointer_declarator
-      declarator: (function_declarator
-        declarator: [(identifier) (field_identifier) (destructor_name) (operator_name)] @name
-        parameters: (parameter_list) @parameters))
-    (pointer_declarator
-      declarator: (function_declarator
-        declarator: (qualified_identifier
-            scope: (_) @qualifier
-            name: [(identifier) (destructor_name) (operator_name)] @name)
-        parameters: (parameter_list) @parameters))
-    (pointer_declarator
-      declarator: (function_declarator
-        declarator: (qualified_identifier
-            scope: (_) @qualifier
-            name: (qualified_identifier
-              scope: (_)
-              name: [(identifier) (destructor_name) (operator_name)] @name))
-        parameters: (parameter_list) @parameters))
-    (pointer_declarator
-      declarator: (function_declarator
-        declarator: (qualified_identifier
-            scope: (_) @qualifier
-            name: (qualified_identifier
-              scope: (_)
-              name: (qualified_identifier
-                scope: (_)
-                name: [(identifier) (destructor_name) (operator_name)] @name)))
-        parameters: (parameter_list) @parameters))
-    (reference_declarator
-      (function_declarator
-        declarator: [(identifier) (field_identifier) (destructor_name) (operator_name)] @name
-        parameters: (parameter_list) @parameters))
-    (reference_declarator
-      (function_declarator
-        declarator: (qualified_identifier
-            scope: (_) @qualifier
-            name: [(identifier) (destructor_name) (operator_name)] @name)
-        parameters: (parameter_list) @parameters))
-    (reference_declarator
-      (function_declarator
-        declarator: (qualified_identifier
-            scope: (_) @qualifier
-            name: (qualified_identifier
-              scope: (_)
-              name: [(identifier) (destructor_name) (operator_name)] @name))
-        parameters: (parameter_list) @parameters))
-    (reference_declarator
-      (function_declarator
-        declarator: (qualified_identifier
-            scope: (_) @qualifier
-            name: (qualified_identifier
-              scope: (_)
-              name: (qualified_identifier
-                scope: (_)
-                name: [(identifier) (destructor_name) (operator_name)] @name)))
-        parameters: (parameter_list) @parameters))
+    (_ (function_declarator
+      declarator: [(identifier) (field_identifier) (destructor_name) (operator_name) (qualified_identifier)] @name
+      parameters: (parameter_list) @parameters))
   ]) @definition.function
 
 ; ---- functions: declarations (class bodies, prototypes) ---------------------
@@ -128,14 +54,9 @@
     (function_declarator
       declarator: [(field_identifier) (identifier) (destructor_name) (operator_name)] @name
       parameters: (parameter_list) @parameters)
-    (pointer_declarator
-      declarator: (function_declarator
-        declarator: [(field_identifier) (identifier) (operator_name)] @name
-        parameters: (parameter_list) @parameters))
-    (reference_declarator
-      (function_declarator
-        declarator: [(field_identifier) (identifier) (operator_name)] @name
-        parameters: (parameter_list) @parameters))
+    (_ (function_declarator
+      declarator: [(field_identifier) (identifier) (operator_name)] @name
+      parameters: (parameter_list) @parameters))
   ]
   (#set! declaration "true")) @definition.function
 
@@ -145,14 +66,9 @@
     (function_declarator
       declarator: [(identifier) (destructor_name) (operator_name)] @name
       parameters: (parameter_list) @parameters)
-    (pointer_declarator
-      declarator: (function_declarator
-        declarator: [(identifier) (operator_name)] @name
-        parameters: (parameter_list) @parameters))
-    (reference_declarator
-      (function_declarator
-        declarator: [(identifier) (operator_name)] @name
-        parameters: (parameter_list) @parameters))
+    (_ (function_declarator
+      declarator: [(identifier) (operator_name)] @name
+      parameters: (parameter_list) @parameters))
   ]
   (#set! declaration "true")) @definition.function
 
@@ -210,11 +126,10 @@
   type: (_) @type
   declarator: [
     (field_identifier) @name @definition.member
-    (pointer_declarator declarator: (field_identifier) @name) @definition.member
+    ([(pointer_declarator) (array_declarator)] declarator: (field_identifier) @name) @definition.member
     (pointer_declarator
       declarator: (pointer_declarator declarator: (field_identifier) @name)) @definition.member
     (reference_declarator (field_identifier) @name) @definition.member
-    (array_declarator declarator: (field_identifier) @name) @definition.member
     (function_declarator
       declarator: (parenthesized_declarator
         (pointer_declarator declarator: (field_identifier) @name))) @definition.member
@@ -265,12 +180,14 @@
     (field_expression field: (field_identifier) @name)
     (field_expression field: (template_method name: (field_identifier) @name))
     (qualified_identifier
-      name: [(identifier) @name (template_function name: (identifier) @name)])
-    (qualified_identifier
-      name: (qualified_identifier
-        name: [(identifier) @name (template_function name: (identifier) @name)]))
-    (qualified_identifier
-      name: (qualified_identifier
-        name: (qualified_identifier
-          name: [(identifier) @name (template_function name: (identifier) @name)])))
+      name: [
+        (identifier) @name
+        (template_function name: (identifier) @name)
+        (qualified_identifier
+          name: [
+            (identifier) @name
+            (template_function name: (identifier) @name)
+            (qualified_identifier name: (identifier) @name)
+          ])
+      ])
   ]) @reference.call
