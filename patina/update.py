@@ -159,12 +159,15 @@ def _fill(conn: sqlite3.Connection, repo: Repo, target: str, base: tuple[int, st
                     break
             if not batch:
                 break
+            rows: list[Event] = []
+            chain_rows = []
             for fp, events in _events_for_batch(batch, sources, ctx):
-                before = seq
-                seq = store.append(conn, events, seq)
+                rows.extend(events)
                 pos += 1
-                conn.execute("INSERT INTO fp_chain(pos, sha, last_seq) VALUES (?, ?, ?)", (pos, fp, seq))
-                n_events += seq - before
+                chain_rows.append((pos, fp, seq + len(rows)))
+            seq = store.append(conn, rows, seq)
+            conn.executemany("INSERT INTO fp_chain(pos, sha, last_seq) VALUES (?, ?, ?)", chain_rows)
+            n_events += len(rows)
             for _, records in batch:
                 n_commits += len(records)
                 incomplete.extend(r.sha for r in records if r.incomplete)

@@ -124,12 +124,34 @@ def _offset(tz: str) -> int:
     return sign * (int(digits[:2]) * 60 + int(digits[2:4]))
 
 
+def _chunks(stream, size: int = 1 << 20, depth: int = 32) -> Iterator[bytes]:
+    """Read ``stream`` on a thread into a bounded queue, so git never waits on a full pipe
+    while Python is busy writing to SQLite (they overlap on two cores)."""
+    import queue
+
+    q: queue.Queue[bytes | None] = queue.Queue(maxsize=depth)
+
+    def pump() -> None:
+        try:
+            while True:
+                chunk = stream.read1(size) if hasattr(stream, "read1") else stream.read(size)
+                if not chunk:
+                    break
+                q.put(chunk)
+        finally:
+            q.put(None)
+
+    threading.Thread(target=pump, daemon=True).start()
+    while True:
+        chunk = q.get()
+        if chunk is None:
+            return
+        yield chunk
+
+
 def _tokens(stream) -> Iterator[str]:
     rest = b""
-    while True:
-        chunk = stream.read(1 << 16)
-        if not chunk:
-            break
+    for chunk in _chunks(stream):
         parts = (rest + chunk).split(b"\0")
         rest = parts.pop()
         for part in parts:
