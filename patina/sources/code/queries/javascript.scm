@@ -1,0 +1,129 @@
+; JavaScript / JSX facts (see ../CONTRACT.md). Specific patterns come first: the first pattern wins.
+
+; --- classes and their members -----------------------------------------------------------------
+
+[
+  (class_declaration name: (identifier) @name)
+  (class name: (identifier) @name)
+] @definition.class
+
+(method_definition
+  name: (property_identifier) @name
+  parameters: (formal_parameters) @parameters
+  (#eq? @name "constructor")
+  (#set! kind "constructor")) @definition.constructor
+
+(method_definition
+  name: [(property_identifier) (private_property_identifier)] @name
+  parameters: (formal_parameters) @parameters) @definition.method
+
+(field_definition
+  property: [(property_identifier) (private_property_identifier)] @name
+  (#set! kind "field")) @definition.member
+
+; --- functions ---------------------------------------------------------------------------------
+
+[
+  (function_declaration
+    name: (identifier) @name
+    parameters: (formal_parameters) @parameters)
+  (generator_function_declaration
+    name: (identifier) @name
+    parameters: (formal_parameters) @parameters)
+] @definition.function
+
+; module-level `const f = (..) => ..` / `var f = function (..) {..}`, exported or not
+(program
+  [
+    (lexical_declaration
+      (variable_declarator
+        name: (identifier) @name
+        value: [
+          (arrow_function parameters: (formal_parameters) @parameters)
+          (arrow_function parameter: (identifier) @parameters)
+          (function_expression parameters: (formal_parameters) @parameters)
+          (generator_function parameters: (formal_parameters) @parameters)
+        ]) @definition.function)
+    (variable_declaration
+      (variable_declarator
+        name: (identifier) @name
+        value: [
+          (arrow_function parameters: (formal_parameters) @parameters)
+          (arrow_function parameter: (identifier) @parameters)
+          (function_expression parameters: (formal_parameters) @parameters)
+        ]) @definition.function)
+    (export_statement
+      declaration: (lexical_declaration
+        (variable_declarator
+          name: (identifier) @name
+          value: [
+            (arrow_function parameters: (formal_parameters) @parameters)
+            (arrow_function parameter: (identifier) @parameters)
+            (function_expression parameters: (formal_parameters) @parameters)
+            (generator_function parameters: (formal_parameters) @parameters)
+          ]) @definition.function))
+  ])
+
+; --- module-level UPPER_CASE constants ---------------------------------------------------------
+
+(program
+  [
+    (lexical_declaration "const"
+      (variable_declarator name: (identifier) @name) @definition.constant)
+    (export_statement
+      declaration: (lexical_declaration "const"
+        (variable_declarator name: (identifier) @name) @definition.constant))
+  ]
+  (#match? @name "^_*[A-Z][A-Z0-9_]*$"))
+
+; --- imports -----------------------------------------------------------------------------------
+
+(import_statement
+  (import_clause (identifier) @import.name)
+  source: (string) @import.path) @reference.import
+
+(import_statement
+  (import_clause (named_imports (import_specifier name: (_) @import.name)))
+  source: (string) @import.path) @reference.import
+
+(import_statement
+  (import_clause (namespace_import) @import.name)
+  source: (string) @import.path) @reference.import
+
+(import_statement
+  source: (string) @import.path) @reference.import
+
+(export_statement
+  (export_clause (export_specifier name: (_) @import.name))
+  source: (string) @import.path
+  (#set! import.kind "reexport")) @reference.import
+
+(export_statement
+  source: (string) @import.path
+  (#set! import.kind "reexport")) @reference.import
+
+(call_expression
+  function: (identifier) @_require
+  arguments: (arguments . (string) @import.path)
+  (#eq? @_require "require")
+  (#set! import.kind "require")) @reference.import
+
+(call_expression
+  function: (import)
+  arguments: (arguments . (string) @import.path)
+  (#set! import.kind "dynamic")) @reference.import
+
+; --- calls -------------------------------------------------------------------------------------
+
+(call_expression
+  function: [
+    (identifier) @name
+    (member_expression property: [(property_identifier) (private_property_identifier)] @name)
+  ]
+  (#not-eq? @name "require")) @reference.call
+
+(new_expression
+  constructor: [
+    (identifier) @name
+    (member_expression property: (property_identifier) @name)
+  ]) @reference.call
