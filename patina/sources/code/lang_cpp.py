@@ -151,7 +151,11 @@ def imports(node: Any, captures: dict[str, list[Any]]) -> list[tuple[str, list[s
     path = (captures.get("import.path") or [None])[0]
     if path is None:
         return []
-    return [(collapse(text(path)), [text(n) for n in captures.get("import.name", [])])]
+    full = collapse(text(path)).replace(" ", "")
+    if captures.get("import.name") and "::" in full:  # `using std::chrono::seconds;`
+        scope, name = full.rsplit("::", 1)
+        return [(scope, [name])]
+    return [(full, [])]  # `using namespace std;`
 
 
 _ACCESS: dict[str, Any] = {"root": None, "by_name": {}}

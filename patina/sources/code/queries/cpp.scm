@@ -23,8 +23,8 @@
 ;   code.constant  object-like `#define NAME value` (kind macro), `const`/`constexpr`
 ;                  variables at file or namespace level (kind const / constexpr).
 ;   code.import    `#include <x>` (system), `#include "x"` (local), `using namespace std;`
-;                  (using_namespace, path std), `using std::string;` (using, path std::string,
-;                  name string).
+;                  (using_namespace, path std, no names), `using std::string;` (using, path
+;                  std, name string -- like the other languages: path = the container).
 ;   code.call      `f()`, `obj.f()`, `p->f()`, `ns::f()`, `f<T>()` (callee = last name).
 ; Not extracted: function-like macros, lambdas, calls of overloaded operators, friend
 ; declarations, `new T(...)` as a call, non-const globals, template specialisation details.
@@ -168,8 +168,7 @@
   (#set! import.kind "using_namespace")) @reference.import
 
 (using_declaration
-  (qualified_identifier
-    name: (_) @import.name) @import.path
+  (qualified_identifier) @import.path @import.name
   (#set! import.kind "using")) @reference.import
 
 ; ---- calls -----------------------------------------------------------------
