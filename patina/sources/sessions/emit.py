@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
+import json
+import os
 import posixpath
 import re
 from dataclasses import dataclass, field
@@ -22,7 +24,7 @@ from typing import Any
 
 from patina.events import Event, canonical_json, format_offset, to_utc, utc_timestamp
 from patina.sources.base import ZERO_OID, CommitRecord, FileChange, SourceContext
-from patina.sources.sessions.parse import SessionDoc, parse_text
+from patina.sources.sessions.model import SessionDoc
 
 OBSERVATION_TYPES = ("decision", "pattern", "work", "context", "observation")
 NOT_FILES = ("120000", "160000")  # symlinks and submodules are never session files
@@ -72,20 +74,88 @@ def file_stem(path: str) -> str:
     return stem if ext.lower() in (".md", ".markdown") and stem else base
 
 
+_PARSER_ID: str | None = None
+
+
+def parser_id() -> str:
+    """Identifies the parsing code (our parser and rules, mistune's version) without importing
+    mistune: part of every disk-cache key, so a changed parser never reads a stale parse."""
+    global _PARSER_ID
+    if _PARSER_ID is None:
+        import importlib.util
+
+        digest = hashlib.sha256()
+        here = os.path.dirname(os.path.abspath(__file__))
+        spec = importlib.util.find_spec("mistune")
+        for name in (os.path.join(here, "parse.py"), os.path.join(here, "rules.py"), os.path.join(here, "model.py"),
+                     spec.origin if spec and spec.origin else ""):
+            try:
+                with open(name, "rb") as fh:
+                    digest.update(fh.read())
+            except OSError:
+                digest.update(b"?")
+        _PARSER_ID = digest.hexdigest()[:16]
+    return _PARSER_ID
+
+
+def _disk_path(ctx: SourceContext, key: str) -> str | None:
+    if not ctx.cache_dir:
+        return None
+    name = hashlib.sha256(f"{parser_id()}\0{key}".encode()).hexdigest()
+    return os.path.join(ctx.cache_dir, "sessions", name[:2], name[2:] + ".json")
+
+
+def _disk_get(path: str | None) -> SessionDoc | None:
+    if path is None:
+        return None
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return SessionDoc.from_json(json.load(fh))
+    except Exception:  # noqa: BLE001 - missing or damaged cache entry: parse again
+        return None
+
+
+def _disk_put(path: str | None, doc: SessionDoc) -> None:
+    if path is None:
+        return
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        tmp = f"{path}.{os.getpid()}.tmp"
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(canonical_json(doc.to_json()))
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a cache that cannot be written is only slower
+
+
 def parse_blob(cache: dict[str, Any], ctx: SourceContext, oid: str, path: str, max_bytes: int) -> SessionDoc | None:
-    """The parsed document for a blob (cached by blob id and file stem), or None when the object
-    is missing. Problems are reported through ``ctx.warn`` each time (it deduplicates)."""
+    """The parsed document for a blob, or None when the object is missing.
+
+    Cached by content (blob id, file stem, size cap) in memory and under ``ctx.cache_dir``: the
+    old version of a modified file is the new version of an earlier commit, and a rebuild reads
+    every version again, so most parses (and often the mistune import) are skipped. Problems are
+    reported through ``ctx.warn`` each time (it deduplicates).
+    """
     stem = file_stem(path)
     key = f"{oid}\0{stem}\0{max_bytes}"
     doc = cache.get(key)
     if doc is None:
-        raw = ctx.read_blob(oid)
-        if raw is None:
-            ctx.warn(f"{path}: blob {oid[:12]} is missing from the object store: session left as it was")
-            return None
-        text, problems = decode(raw, max_bytes)
-        doc = SessionDoc() if text is None or not text.strip() else parse_text(text, stem)
-        doc.problems[:0] = problems
+        disk = _disk_path(ctx, key)
+        doc = _disk_get(disk)
+        if doc is None:
+            raw = ctx.read_blob(oid)
+            if raw is None:
+                ctx.warn(f"{path}: blob {oid[:12]} is missing from the object store: session left as it was")
+                return None
+            text, problems = decode(raw, max_bytes)
+            if text is None or not text.strip():
+                doc = SessionDoc()
+            else:
+                from patina.sources.sessions.parse import parse_text  # imports mistune
+
+                doc = parse_text(text, stem)
+            doc.problems[:0] = problems
+            _disk_put(disk, doc)
         if len(cache) >= CACHE_SIZE:
             cache.pop(next(iter(cache)))
         cache[key] = doc

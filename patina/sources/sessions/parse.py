@@ -12,14 +12,15 @@ mistune is imported here, at module import: this module is only loaded from
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 import mistune
 
 from patina.sources.sessions import rules
+from patina.sources.sessions.model import Entry, Goal, Item, SessionDoc
 
 _MARKDOWN = mistune.create_markdown(renderer=None, plugins=["table"])
+_STRIP = " \r\n\t\f"  # what mistune strips before inline parsing (not other Unicode spaces)
 
 # ``### 18:00 - Title [branch@6494322f]``, ``### ~10:00 - Title``, ``### [01:25:09] Title``.
 _ENTRY_RX = re.compile(
@@ -30,45 +31,6 @@ _H1_PREFIX_RX = re.compile(r"^session\s*:\s*", re.I)
 _FM_LINE_RX = re.compile(r"^(?P<indent>[ ]*)(?P<key>[A-Za-z0-9_.-]+)\s*:\s*(?P<value>.*?)\s*$")
 
 MAX_DEPTH = 40  # nested lists deeper than this are cut (defence against pathological input)
-
-
-@dataclass(frozen=True)
-class Entry:
-    """An activity-log entry (``### HH:MM - title [branch@sha]``)."""
-
-    heading: str  # the heading's full text: part of an item's identity
-    title: str
-    minute: int | None  # local minutes since 00:00 of the session's first local day (rollover applied)
-    branch: str | None
-    commit: str | None
-
-
-@dataclass(frozen=True)
-class Item:
-    """A decision, pattern, work item, context or observation, in document order."""
-
-    type: str
-    content: str
-    section: str | None  # the bold label or heading it sits under
-    detail: str | None  # its nested bullets, one per line, indented two spaces per level
-    entry: int | None  # index into SessionDoc.entries
-
-
-@dataclass(frozen=True)
-class Goal:
-    content: str
-    completed: bool
-
-
-@dataclass
-class SessionDoc:
-    fields: dict[str, str] = field(default_factory=dict)  # header/front matter, see rules.HEADER_FIELDS
-    title: str | None = None
-    goals: list[Goal] = field(default_factory=list)
-    items: list[Item] = field(default_factory=list)
-    entries: list[Entry] = field(default_factory=list)
-    stats: dict[str, Any] = field(default_factory=dict)  # classification, files_changed, commits_made
-    problems: list[str] = field(default_factory=list)
 
 
 # --- inline text ---------------------------------------------------------------------------
@@ -167,7 +129,22 @@ def split_front_matter(text: str) -> tuple[dict[str, str], str, bool]:
 # --- the document walk -----------------------------------------------------------------------
 
 
-def _list_items(node: dict[str, Any], depth: int = 0) -> list[tuple[str, str | None]]:
+class _Inline:
+    """Inline parsing on demand: the block pass leaves a node's raw ``text``; only the nodes the
+    walk reads are inline-parsed (transcripts and skipped sections never are). Same result as
+    mistune's own render pass (``Markdown._iter_render``), which parses every node."""
+
+    def __init__(self, env: dict[str, Any]) -> None:
+        self.env = env
+
+    def __call__(self, node: dict[str, Any]) -> list[dict[str, Any]]:
+        children = node.get("children")
+        if children is None and "text" in node:
+            children = node["children"] = _MARKDOWN.inline(node.pop("text").strip(_STRIP), self.env)
+        return children or []
+
+
+def _list_items(node: dict[str, Any], inline: _Inline, depth: int = 0) -> list[tuple[str, str | None]]:
     """A list's items as (content, detail): the item's own text, and its nested lists' items
     flattened one per line, indented two spaces per nesting level."""
     out: list[tuple[str, str | None]] = []
@@ -179,17 +156,17 @@ def _list_items(node: dict[str, Any], depth: int = 0) -> list[tuple[str, str | N
         for child in item.get("children") or ():
             kind = child.get("type")
             if kind in ("block_text", "paragraph"):
-                texts.append(clean(inline_text(child.get("children"))))
+                texts.append(clean(inline_text(inline(child))))
             elif kind == "list" and depth < MAX_DEPTH:
-                detail.extend(_detail_lines(child, 0, depth + 1))
+                detail.extend(_detail_lines(child, inline, 0, depth + 1))
         content = "\n".join(t for t in texts if t)
         out.append((content, "\n".join(detail) if detail else None))
     return out
 
 
-def _detail_lines(node: dict[str, Any], level: int, depth: int) -> list[str]:
+def _detail_lines(node: dict[str, Any], inline: _Inline, level: int, depth: int) -> list[str]:
     lines: list[str] = []
-    for content, detail in _list_items(node, depth):
+    for content, detail in _list_items(node, inline, depth):
         if content:
             lines.append("  " * level + content.replace("\n", " "))
         if detail:
@@ -213,15 +190,16 @@ def parse_entry_heading(text: str) -> tuple[str, int | None, str | None, str | N
 class _Walker:
     """Folds the top-level AST nodes into a SessionDoc, tracking the section, entry and label."""
 
-    def __init__(self, doc: SessionDoc, start_minute: int | None) -> None:
+    def __init__(self, doc: SessionDoc, inline: _Inline) -> None:
         self.doc = doc
+        self.inline = inline
         self.section = "preamble"  # a rules section kind, or an item type
         self.entry: int | None = None
         self.label: str | None = None
         self.label_kind: str | None = None  # item type under the current label; None = leave out
         self.section_title: str | None = None  # the ## heading of an item section (its items' section)
         self.day = 0
-        self.last_minute = start_minute  # minute of day of the previous entry (rollover)
+        self.last_minute: int | None = None  # minute of day of the previous entry (rollover)
 
     def walk(self, nodes: list[dict[str, Any]]) -> None:
         for node in nodes:
@@ -254,7 +232,7 @@ class _Walker:
 
     def heading(self, node: dict[str, Any]) -> None:
         level = (node.get("attrs") or {}).get("level", 1)
-        text = clean(inline_text(node.get("children"))).replace("\n", " ")
+        text = clean(inline_text(self.inline(node))).replace("\n", " ")
         if level == 1:
             if self.doc.title is None and text:
                 self.doc.title = _H1_PREFIX_RX.sub("", text).strip() or text
@@ -292,7 +270,9 @@ class _Walker:
         self.doc.items.append(Item(type=kind, content=content, section=section, detail=detail, entry=self.entry))
 
     def paragraph(self, node: dict[str, Any]) -> None:
-        children = node.get("children") or []
+        if self.section not in ("preamble", rules.CLASSIFICATION) and not self.in_items():
+            return  # a skipped section: not even inline-parsed
+        children = self.inline(node)
         if self.section == "preamble":
             self.header_lines(children)
             return
@@ -316,7 +296,9 @@ class _Walker:
         self.emit(self.current_kind(), text, self.current_section(), None)
 
     def list(self, node: dict[str, Any]) -> None:
-        items = _list_items(node)
+        if self.section not in (rules.GOALS, rules.CLASSIFICATION) and not self.in_items():
+            return
+        items = _list_items(node, self.inline)
         if self.section == rules.GOALS:
             for content, _ in items:
                 m = _CHECKBOX_RX.match(content)
@@ -385,18 +367,23 @@ def parse_text(text: str, fallback_id: str | None = None) -> SessionDoc:
     if text.startswith("---") and not had_fm:
         doc.problems.append("front matter without a closing '---': read as Markdown")
     try:
-        ast = _MARKDOWN(body)
+        state = _MARKDOWN.block.state_cls()
+        state.process(body if body.endswith("\n") else body + "\n")
+        _MARKDOWN.block.parse(state)  # block structure only; inline parsing happens on demand
+        ast = state.tokens
     except (RecursionError, Exception) as exc:  # noqa: BLE001 - bad input must not raise
         doc.problems.append(f"Markdown parser failed ({type(exc).__name__}): read the header only")
         return doc
     # Markdown header lines (``**ID**: ...``) win over front matter: read them first.
     fm_only = dict(doc.fields)
     doc.fields = {}
-    walker = _Walker(doc, None)
+    walker = _Walker(doc, _Inline(state.env))
     try:
         walker.walk(ast if isinstance(ast, list) else [])
     except RecursionError:
         doc.problems.append("nesting too deep: the rest of the file was left out")
+    except Exception as exc:  # noqa: BLE001 - an inline parser failure must not lose the session
+        doc.problems.append(f"Markdown parser failed ({type(exc).__name__}): the rest of the file was left out")
     for key, value in fm_only.items():
         doc.fields.setdefault(key, value)
     if doc.entries:
