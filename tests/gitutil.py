@@ -41,18 +41,23 @@ class Repo:
         return {"GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp}
 
     def write(self, files: dict[str, str | bytes | None]) -> None:
+        added, removed = [], []
         for name, content in files.items():
             target = self.path / name
             if content is None:
                 if target.exists():
-                    git(self.path, "rm", "-q", name)
+                    removed.append(name)
                 continue
             target.parent.mkdir(parents=True, exist_ok=True)
             if isinstance(content, bytes):
                 target.write_bytes(content)
             else:
                 target.write_text(content)
-            git(self.path, "add", name)
+            added.append(name)
+        for i in range(0, len(removed), 500):
+            git(self.path, "rm", "-q", "--", *removed[i:i + 500])
+        for i in range(0, len(added), 500):
+            git(self.path, "add", "--", *added[i:i + 500])
 
     def commit(self, message: str, files: dict[str, str | bytes | None] | None = None, *,
                when: int | None = None, tz: str = "+0000", author: tuple[str, str] | None = None) -> str:

@@ -134,7 +134,11 @@ def test_detached_head_and_until(repo, scrape):
     assert result.head == first and result.action == "replay" and len(commits(rows)) == 1
 
 
-def test_missing_blob_builds_the_rest_and_records_it(repo, scrape):
+@pytest.mark.parametrize("parallel_min", [10**9, 2], ids=["one-git", "two-gits"])
+def test_missing_blob_builds_the_rest_and_records_it(repo, scrape, monkeypatch, parallel_min):
+    from patina.sources import git as gitsrc
+
+    monkeypatch.setattr(gitsrc, "PARALLEL_MIN", parallel_min)
     repo.commit("one", {"a.txt": "hello\n"})
     gone = git(repo.path, "rev-parse", "HEAD:a.txt")
     bad = repo.commit("two", {"a.txt": "hello\nworld\n"})
@@ -198,9 +202,12 @@ def _git_numstat(path: Path) -> dict[str, list[tuple]]:
     return result
 
 
-def test_every_commit_equals_git_log_numstat_on_a_generated_repo(tmp_path, scrape):
+@pytest.mark.parametrize("parallel_min", [10**9, 50], ids=["one-git", "two-gits"])
+def test_every_commit_equals_git_log_numstat_on_a_generated_repo(tmp_path, scrape, monkeypatch, parallel_min):
     from gen_repo import GIT_ONLY, generate
+    from patina.sources import git as gitsrc
 
+    monkeypatch.setattr(gitsrc, "PARALLEL_MIN", parallel_min)
     path = generate(tmp_path / "synth", commits=300, files=120, seed=7, patina_config=GIT_ONLY)
     _, rows = scrape(path)
     expected = _git_numstat(path)

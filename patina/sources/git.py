@@ -11,6 +11,7 @@ from __future__ import annotations
 import heapq
 import re
 import subprocess
+import tempfile
 import threading
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator, Sequence
@@ -105,6 +106,7 @@ _FORMAT = "%x01%H%x00%P%x00%aN%x00%aE%x00%ad%x00%cN%x00%cE%x00%cd%x00%B%x00"
 _LOG_ARGS = ["log", "--stdin", "--no-walk=unsorted", "-z", "--raw", "--numstat", "--no-abbrev",
              "--diff-merges=first-parent", "--no-textconv", "--no-ext-diff", "--no-color",
              "--date=raw", f"--format={_FORMAT}"]
+PARALLEL_MIN = 1500  # commits: below this one git process is quicker to start than two
 _NUMSTAT = re.compile(r"^(\d+|-)\t(\d+|-)\t(.*)$", re.S)
 
 
@@ -231,20 +233,31 @@ class CommitReader:
         self.extra = [f"mailmap.blob={mailmap_commit}:.mailmap"] if mailmap_commit else ["mailmap.blob="]
 
     def read(self, shas: Sequence[str]) -> Iterator[CommitRecord]:
-        done = 0
-        for record in self._stream(shas):
-            done += 1
-            yield record
-        for sha in shas[done:]:
-            yield self._one(sha)
-
-    def _stream(self, shas: Sequence[str]) -> Iterator[CommitRecord]:
-        """Yield records while git succeeds; a record is yielded only once the next one has
-        begun (or git exited 0), so a commit cut short by an error is never emitted."""
-        if not shas:
+        """Records for ``shas`` in order. Long reads run two git processes at once (both
+        cores): the first streams, the second writes to an unlinked temporary file."""
+        if len(shas) < PARALLEL_MIN:
+            yield from self._checked(shas, self._start(shas))
             return
-        proc = gitcmd.popen(self.git_dir, _LOG_ARGS, stdin=subprocess.PIPE, extra_config=self.extra)
-        assert proc.stdin and proc.stdout and proc.stderr
+        half = len(shas) // 2
+        spool = tempfile.TemporaryFile()
+        second = self._start(shas[half:], spool)
+        try:
+            yield from self._checked(shas[:half], self._start(shas[:half]))
+            second.wait()
+            spool.seek(0)
+            yield from self._checked(shas[half:], second, spool)
+        finally:
+            if second.poll() is None:
+                second.kill()
+                second.wait()
+            spool.close()
+
+    def _start(self, shas: Sequence[str], spool=None) -> subprocess.Popen[bytes]:
+        proc = subprocess.Popen(
+            gitcmd.git_argv(self.git_dir, _LOG_ARGS, self.extra), stdin=subprocess.PIPE,
+            stdout=spool if spool is not None else subprocess.PIPE, stderr=subprocess.DEVNULL,
+            env=gitcmd.git_env(),
+        )
 
         def feed() -> None:
             try:
@@ -254,21 +267,30 @@ class CommitReader:
             except (BrokenPipeError, OSError):
                 pass
 
-        writer = threading.Thread(target=feed, daemon=True)
-        writer.start()
+        threading.Thread(target=feed, daemon=True).start()
+        return proc
+
+    def _checked(self, shas: Sequence[str], proc: subprocess.Popen[bytes], spool=None) -> Iterator[CommitRecord]:
+        """Records while git succeeded, then the rest one by one. A record is yielded only
+        once the next has begun (or git exited 0): one cut short by an error never is."""
+        stream = spool if spool is not None else proc.stdout
         held: CommitRecord | None = None
+        done = 0
         try:
-            for record in parse_log(_tokens(proc.stdout)):
+            for record in parse_log(_tokens(stream)):
                 if held is not None:
                     yield held
+                    done += 1
                 held = record
         finally:
-            proc.stdout.close()
-            proc.stderr.read()
+            if proc.stdout is not None:
+                proc.stdout.close()
             code = proc.wait()
-            writer.join()
         if held is not None and code == 0:
             yield held
+            done += 1
+        for sha in shas[done:]:
+            yield self._one(sha)
 
     def _one(self, sha: str) -> CommitRecord:
         for args in (_LOG_ARGS, [a for a in _LOG_ARGS if a != "--numstat"],
