@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 from gitutil import Repo, git
@@ -256,3 +258,25 @@ def test_pending_session_files(repo):
     git(repo.path, "rm", "-q", f"{DIR}/kept.md")
     assert f"{DIR}/kept.md" in pending_session_files(str(repo.path), {})
     assert pending_session_files(str(repo.path.parent), {}) == []  # not a work tree: nothing, no error
+
+
+def test_parse_cache_is_by_content_and_survives_damage(repo, scrape):
+    names = ["20251124-174931.md", "20260204-213118.md"]
+    repo.commit("add", {f"{DIR}/{n}": (FIXTURES / n).read_bytes() for n in names})
+    repo.commit("extend", {f"{DIR}/{names[0]}": (FIXTURES / names[0]).read_text() + "\n## Goals\n- [ ] more\n"})
+    scrape(repo.path)
+    first = all_rows(repo.path)
+    cache = sorted((repo.path / ".patina/data/cache/sessions").rglob("*.json"))
+    assert len(cache) == 3  # one parse per blob version, whichever commit read it
+    # A full rebuild reads every version from the cache, without importing mistune.
+    code = ("import sys; sys.path.insert(0, 'tests'); from conftest import build; "
+            f"build({str(repo.path)!r}, full=True); "
+            "assert 'mistune' not in sys.modules, 'parsed again despite the cache'")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=Path(__file__).parent.parent)
+    assert proc.returncode == 0, proc.stderr
+    assert all_rows(repo.path) == first
+    for path in cache:  # damaged entries are parsed again, not trusted
+        path.write_text('{"fields": "garbage"')
+    scrape(repo.path, full=True)
+    assert all_rows(repo.path) == first

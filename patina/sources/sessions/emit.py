@@ -87,8 +87,8 @@ def parser_id() -> str:
         digest = hashlib.sha256()
         here = os.path.dirname(os.path.abspath(__file__))
         spec = importlib.util.find_spec("mistune")
-        for name in (os.path.join(here, "parse.py"), os.path.join(here, "rules.py"), os.path.join(here, "model.py"),
-                     spec.origin if spec and spec.origin else ""):
+        ours = [os.path.join(here, f"{name}.py") for name in ("parse", "rules", "model", "emit")]  # emit: decode()
+        for name in (*ours, spec.origin if spec and spec.origin else ""):
             try:
                 with open(name, "rb") as fh:
                     digest.update(fh.read())
