@@ -280,3 +280,16 @@ def test_parse_cache_is_by_content_and_survives_damage(repo, scrape):
         path.write_text('{"fields": "garbage"')
     scrape(repo.path, full=True)
     assert all_rows(repo.path) == first
+
+
+def test_rewrite_under_a_new_name_is_not_a_duplicate(repo, scrape):
+    repo.commit("add", {f"{DIR}/a.md": V1})
+    scrape(repo.path)
+    repo.commit("replace a.md by b.md, rewritten", {f"{DIR}/a.md": None, f"{DIR}/b.md": V3.replace("history", "x")})
+    result, _ = scrape(repo.path)
+    assert not [w for w in result.warnings if "more than one file" in w]
+    assert current(repo)["sessions"] == [(SID, f"{DIR}/b.md", "pattern-work", 2)]
+    repo.commit("copy it back", {f"{DIR}/a.md": V1})
+    result, _ = scrape(repo.path)
+    assert [w for w in result.warnings if "more than one file" in w] == [
+        f"session ID '{SID}' is used by more than one file ({DIR}/a.md, {DIR}/b.md): kept each"]

@@ -350,35 +350,34 @@ def change_events(src, ctx: SourceContext, commit: CommitRecord, change: FileCha
     return diff_events(old, new, commit, deleted_file=deleted and old is not None, renamed_to=renamed_to)
 
 
-def _warn_duplicate_ids(ctx: SourceContext, events: list[Event], fresh: dict[str, set[str]]) -> None:
-    """A session ID used by two live files: both are kept; say so once."""
-    for ev in events:
-        if ev.event_type != "session.started":
-            continue
-        paths = set(fresh.setdefault(ev.source_id, set()))
-        fresh[ev.source_id].add(ev.source_file or "")
+def _warn_duplicate_ids(ctx: SourceContext, events: list[Event]) -> None:
+    """A session ID that two live files use: both are kept (a session is its ID *and* its file);
+    say so once. Sessions this same commit removes do not count."""
+    gone = {(ev.source_id, ev.source_file) for ev in events
+            if ev.event_type == "session.revised" and ev.data.get("session_removed")}
+    started = [ev for ev in events if ev.event_type == "session.started"]
+    for ev in started:
+        paths = {other.source_file for other in started if other.source_id == ev.source_id}
         try:
-            rows = ctx.query("SELECT DISTINCT source_file FROM sessions WHERE session_id = ? AND source_file <> ?",
-                             ev.source_id, ev.source_file)
-            paths.update(r[0] for r in rows)
+            rows = ctx.query("SELECT DISTINCT source_file FROM sessions WHERE session_id = ?", ev.source_id)
+            paths.update(r[0] for r in rows if (ev.source_id, r[0]) not in gone)
         except Exception:  # noqa: BLE001 - the check is advisory
             pass
-        paths.discard(ev.source_file or "")
-        if paths:
-            listing = ", ".join(sorted(paths | {ev.source_file or ""}))
+        paths.add(ev.source_file)
+        if len(paths) > 1:
+            listing = ", ".join(sorted(p or "" for p in paths))
             ctx.warn(f"session ID {ev.source_id!r} is used by more than one file ({listing}): kept each")
 
 
 def commit_events(src, ctx: SourceContext, commit: CommitRecord, changes: list[FileChange]) -> list[Event]:
     """All session events of one first-parent commit, by path order."""
     out: list[Event] = []
-    fresh: dict[str, set[str]] = {}
     for change in sorted(changes, key=lambda c: (c.path, c.old_path or "")):
         try:
             events = change_events(src, ctx, commit, change)
         except Exception as exc:  # noqa: BLE001 - a source never raises for bad input (law 4)
             ctx.warn(f"{change.path}: session file could not be read ({type(exc).__name__}: {exc})")
             continue
-        _warn_duplicate_ids(ctx, events, fresh)
         out.extend(events)
+    _warn_duplicate_ids(ctx, out)
     return out
