@@ -240,10 +240,30 @@ def names_anonymous_type(d: Any) -> bool:
 
 
 def resign(fact: dict[str, Any], mods: set[str]) -> None:
-    """Recompute ``signature_hash`` after a hook changed the return type. Mirrors
-    extract._Builder._function (name, parameters, return type, modifiers, visibility)."""
+    """Recompute ``signature_hash`` after a hook changed the name or return type. Mirrors
+    extract._Builder._function (name, parameters, return type, modifiers, visibility);
+    tests/test_code_c.py checks the mirror against the framework."""
     signature = [fact["name"], fact["parameters"], fact["return_type"], sorted(mods), fact["visibility"]]
     fact["signature_hash"] = hashlib.sha256(json.dumps(signature, ensure_ascii=False).encode()).hexdigest()[:16]
+
+
+def requalify(d: Any, fact: dict[str, Any], scope: list[str], name: str | None = None) -> None:
+    """Give a definition a new scope (and name) after the framework qualified it: the fact's
+    key, its ``qualified_name`` and the caller name of the calls inside it follow."""
+    old = d.qualified_name
+    if name is not None:
+        d.name = name
+        fact["name"] = name
+    d.scope = list(scope)
+    new = "::".join(d.scope)
+    try:
+        d.qualified_name = new
+    except AttributeError:  # a framework that derives it from ``scope``
+        pass
+    if getattr(d, "caller", None) == old:
+        d.caller = new
+    if "qualified_name" in fact:
+        fact["qualified_name"] = new
 
 
 def refine(fact: dict[str, Any], d: Any) -> dict[str, Any] | None:

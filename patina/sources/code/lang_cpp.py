@@ -184,11 +184,9 @@ def _requalify(fact: dict[str, Any], d: Any) -> bool:
     parts, inner = _split_qualified(name)
     if inner is None:
         return False
-    d.name = collapse(text(inner))
+    name_text = collapse(text(inner))
     base = list(d.parent.scope) if d.parent is not None else []
-    d.scope = base + parts + [d.name]
-    fact["name"] = d.name
-    fact["qualified_name"] = d.qualified_name
+    c.requalify(d, fact, base + parts + [name_text], name=name_text)
     return True
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from patina.sources.code.lang_c import resign
+from patina.sources.code.lang_c import requalify, resign
 
 ACCESS_WORDS = ("public", "protected", "internal", "private")
 TYPE_DECLARATIONS = frozenset({
@@ -105,9 +105,6 @@ def _renamed(d: Any) -> str | None:
 def refine(fact: dict[str, Any], d: Any) -> dict[str, Any] | None:
     name = _renamed(d)
     if name is not None:
-        d.name = name
-        d.scope = d.scope[:-1] + [d.name]
-        fact["name"] = d.name
-        fact["qualified_name"] = d.qualified_name
+        requalify(d, fact, d.scope[:-1] + [name], name=name)
         resign(fact, modifiers(d))
     return fact
