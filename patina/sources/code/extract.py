@@ -26,7 +26,6 @@ from patina.sources.code.facts import (
 )
 from patina.sources.code.languages import LanguageUnavailable, load
 
-_WS = re.compile(r"\s+")
 _GENERIC = re.compile(r"<[^<>]*>|\[[^\[\]]*\]")
 HEADER_MAX = 200
 
@@ -38,7 +37,10 @@ def node_text(node: Any) -> str:
 
 
 def collapse(text: str) -> str:
-    return _WS.sub(" ", text).strip()
+    """Whitespace runs as one space, trimmed (a fast path for plain identifiers)."""
+    if text.isidentifier():
+        return text
+    return " ".join(text.split())
 
 
 def type_text(node: Any) -> str | None:
@@ -66,9 +68,11 @@ class Definition:
     end: int
     parent: "Definition | None" = None
     scope: list[str] = field(default_factory=list)  # qualified name parts
+    caller: "Definition | None" = None  # the innermost function-like self-or-ancestor
 
     @property
     def qualified_name(self) -> str:
+        """Computed on use: hooks may adjust ``scope`` (e.g. operator names)."""
         return "::".join(self.scope)
 
     def capture(self, name: str) -> Any | None:
@@ -142,11 +146,11 @@ class _Builder:
         self.matches = matches
 
     # -- collection ------------------------------------------------------------------------------
-    def _collect(self) -> tuple[list[Definition], list[tuple[Any, str, int]], list[tuple[Any, dict, dict]]]:
+    def _collect(self) -> tuple[list[Definition], list[tuple[int, int, str, int]], list[tuple[Any, dict, dict]]]:
         """Definitions (one per (node, name): the first pattern wins), call sites, and import
         statements (one per (node, path node), names merged over matches)."""
         best: dict[tuple[int, str], Definition] = {}
-        calls: dict[tuple[int, int, str], tuple[Any, str, int]] = {}
+        calls: dict[tuple[int, int, str], int] = {}  # (start, end, callee) -> line
         imports: dict[tuple[int, int], tuple[Any, dict, dict, int]] = {}
         settings_cache: dict[int, dict[str, Any]] = {}
         for pattern, caps in self.matches:
@@ -175,7 +179,7 @@ class _Builder:
                     continue
                 callee = collapse(node_text(name_node))
                 if callee:
-                    calls.setdefault((node.start_byte, node.end_byte, callee), (node, callee, pattern))
+                    calls.setdefault((node.start_byte, node.end_byte, callee), node.start_point[0] + 1)
             elif role == "reference.import":
                 path_node = (caps.get("import.path") or [None])[0]
                 key = (node.id, path_node.id if path_node is not None else -1)
@@ -188,7 +192,8 @@ class _Builder:
                     if pattern < current_imp[3]:
                         imports[key] = (node, merged, settings, pattern)
         defs = sorted(best.values(), key=lambda d: (d.start, -d.end, d.pattern))
-        call_list = sorted(calls.values(), key=lambda c: (c[0].start_byte, -c[0].end_byte, c[1]))
+        call_list = sorted(((st, en, callee, line) for (st, en, callee), line in calls.items()),
+                           key=lambda c: (c[0], -c[1], c[2]))
         import_list = sorted(((n, c, s) for n, c, s, _ in imports.values()),
                              key=lambda i: (i[0].start_byte, i[1].get("import.path", [i[0]])[0].start_byte))
         return defs, call_list, import_list
@@ -212,6 +217,10 @@ class _Builder:
             d.scope = scope
             if d.kind == "function" and d.parent is not None and d.parent.kind in TYPE_KINDS:
                 d.kind = "method"
+            if d.kind in CALLER_KINDS:
+                d.caller = d
+            else:
+                d.caller = d.parent.caller if d.parent is not None else None
             if not (stack and stack[-1].node.id == d.node.id):
                 stack.append(d)
 
@@ -239,12 +248,7 @@ class _Builder:
             if data is not None:
                 put(event, d.qualified_name, d.start, data)
 
-        for event, key, pos, data in self._calls(defs, calls):
-            existing = facts.get((event, key))
-            if existing is None:
-                facts[(event, key)] = (pos, data)
-            else:
-                existing[1]["count"] += 1
+        self._calls(defs, calls, facts)
 
         for event, key, pos, data in self._imports(imports):
             existing = facts.get((event, key))
@@ -312,13 +316,16 @@ class _Builder:
         }
 
     @staticmethod
-    def _calls(defs: list[Definition], calls: list[tuple[Any, str, int]]):
-        """(event, key, pos, data) per call site, with the innermost enclosing caller."""
+    def _calls(defs: list[Definition], calls: list[tuple[int, int, str, int]],
+               facts: dict[tuple[str, str], tuple[int, dict[str, Any]]]) -> None:
+        """One fact per (caller, callee): the innermost enclosing function-like definition (else
+        the innermost definition, else ``<module>``); line of the first site, count of sites.
+        A sweep over byte ranges with a stack of open definitions (no parent walks)."""
         i = 0
+        n = len(defs)
         stack: list[Definition] = []
-        for node, callee, _ in calls:
-            start, end = node.start_byte, node.end_byte
-            while i < len(defs) and defs[i].start <= start:
+        for start, end, callee, line in calls:
+            while i < n and defs[i].start <= start:
                 d = defs[i]
                 while stack and not (stack[-1].start <= d.start and d.end <= stack[-1].end):
                     stack.pop()
@@ -326,12 +333,17 @@ class _Builder:
                 i += 1
             while stack and not (stack[-1].start <= start and end <= stack[-1].end):
                 stack.pop()
-            caller = "<module>"
             if stack:
-                owner = next((d for d in reversed(stack) if d.kind in CALLER_KINDS), stack[-1])
-                caller = owner.qualified_name
-            yield ("code.call", f"{caller}->{callee}", start,
-                   {"caller": caller, "callee": callee, "line": node.start_point[0] + 1, "count": 1})
+                top = stack[-1]
+                caller = (top.caller or top).qualified_name
+            else:
+                caller = "<module>"
+            key = ("code.call", f"{caller}->{callee}")
+            existing = facts.get(key)
+            if existing is None:
+                facts[key] = (start, {"caller": caller, "callee": callee, "line": line, "count": 1})
+            else:
+                existing[1]["count"] += 1
 
     def _imports(self, imports: list[tuple[Any, dict, dict]]):
         hook = self.loaded.hook("imports")

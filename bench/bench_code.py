@@ -1,0 +1,136 @@
+"""The code source beside `ctags -R`, and a full history build with the blob cache.
+
+    python bench/bench_code.py [--files 1000] [--commits 300] [--workdir /tmp/patina-bench]
+
+1. HEAD tree (~1,000 files of Python, Rust, Go, JavaScript, TypeScript): facts extracted by
+   the code source (blobs read from git objects, parsed on 2 workers, no cache) beside
+   `ctags -R` over a checkout of the same files: wall time and files per second. Target: <= 3x.
+2. Full history build (`update(full=True)`) with a cold cache, then again with a warm cache:
+   parses, parses per second, cache hit rate, wall time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from common import PY, table, timed  # noqa: E402
+from gen_code_tree import generate  # noqa: E402
+
+CTAGS_LANGS = "Python,Rust,Go,JavaScript,TypeScript"
+
+
+def extract_head(repo: str, workers: int) -> None:
+    """(subprocess) The facts of every wanted file in HEAD's tree, no cache: prints counts."""
+    from patina import gitcmd
+    from patina.config import DEFAULTS
+    from patina.sources.code import CodeSource, history
+    from patina.sources.code.history import CodeHistory
+    from patina.sources.code.testing import _Ctx
+
+    if workers < 2:
+        history.PARALLEL_MIN = 10**9
+    git_dir = os.path.join(repo, ".git")
+    reader = gitcmd.BlobReader(git_dir)
+    ctx = _Ctx({}, git_dir)
+    ctx.read_blob = reader  # type: ignore[method-assign]
+    hist = CodeHistory(CodeSource(DEFAULTS))
+    facts = hist.tree_facts(ctx, "HEAD")  # type: ignore[arg-type]
+    reader.close()
+    print(json.dumps({"files": len(facts), "facts": sum(len(f) for f in facts.values()),
+                      "parsed": hist.stats["parsed"]}))
+
+
+def build(repo: str) -> None:
+    """(subprocess) A full build of the repository's log; prints the code source's counters."""
+    from patina import repo as patina_repo
+    from patina import update
+    from patina.sources.code import history
+
+    seen = []
+    orig = history.CodeHistory.__init__
+
+    def spy(self, source):
+        orig(self, source)
+        seen.append(self)
+
+    history.CodeHistory.__init__ = spy  # type: ignore[method-assign]
+    t = time.perf_counter()
+    result = update.update(patina_repo.discover(repo), full=True)
+    wall = time.perf_counter() - t
+    stats = seen[0].stats if seen else {}
+    print(json.dumps({"wall": wall, "events": result.events_added, "commits": result.commits_added, **stats}))
+
+
+def run_json(args: list[str]) -> dict:
+    out = subprocess.run([PY, __file__, *args], capture_output=True, text=True, check=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--files", type=int, default=1000)
+    ap.add_argument("--commits", type=int, default=300)
+    ap.add_argument("--workdir", type=Path, default=Path("/tmp/patina-bench"))
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--extract-head", help=argparse.SUPPRESS)
+    ap.add_argument("--workers", type=int, default=2, help=argparse.SUPPRESS)
+    ap.add_argument("--build", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.extract_head:
+        return extract_head(args.extract_head, args.workers)
+    if args.build:
+        return build(args.build)
+
+    repo = args.workdir / f"code-synth-{args.files}-{args.commits}"
+    if not (repo / ".git").exists():
+        shutil.rmtree(repo, ignore_errors=True)
+        generate(repo, args.files, args.commits, seed=1)
+    n_files = int(subprocess.run(["git", "-C", str(repo), "ls-files"], capture_output=True, text=True,
+                                 check=True).stdout.count("\n"))
+    if shutil.which("ctags") is None:
+        raise SystemExit("ctags (Universal Ctags) is needed for the comparison")
+
+    ctags_wall, _ = timed(["ctags", "-R", f"--languages={CTAGS_LANGS}", "--exclude=.git", "--exclude=.patina",
+                           "-f", os.devnull, "."], cwd=repo, runs=args.runs)
+    p2_wall, _ = timed([PY, __file__, "--extract-head", str(repo), "--workers", "2"], runs=args.runs)
+    p1_wall, _ = timed([PY, __file__, "--extract-head", str(repo), "--workers", "1"], runs=args.runs)
+    counts = run_json(["--extract-head", str(repo)])
+    rows = [
+        ("ctags -R", n_files, f"{ctags_wall:.2f}", f"{n_files / ctags_wall:.0f}", "1.00x"),
+        ("patina code, 2 workers", counts["files"], f"{p2_wall:.2f}", f"{counts['files'] / p2_wall:.0f}",
+         f"{p2_wall / ctags_wall:.2f}x"),
+        ("patina code, 1 process", counts["files"], f"{p1_wall:.2f}", f"{counts['files'] / p1_wall:.0f}",
+         f"{p1_wall / ctags_wall:.2f}x"),
+    ]
+    print(f"HEAD tree of {repo.name}: {n_files} files, {counts['facts']} facts extracted "
+          "(python process start-up included in patina's wall time)")
+    print(table(rows, ("tool", "files", "wall s", "files/s", "vs ctags")))
+    print()
+
+    cache = repo / ".patina" / "data" / "cache" / "code-facts.db"
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(str(cache) + suffix):
+            os.remove(str(cache) + suffix)
+    cold = run_json(["--build", str(repo)])
+    warm = run_json(["--build", str(repo)])
+    hist_rows = []
+    for label, s in (("cold cache", cold), ("warm cache", warm)):
+        lookups = s["parsed"] + s["cache_hits"] + s["memo_hits"]
+        hist_rows.append((label, s["commits"], s["events"], f"{s['wall']:.2f}", s["parsed"],
+                          f"{s['parsed'] / s['wall']:.0f}",
+                          f"{(s['cache_hits'] + s['memo_hits']) / max(1, lookups):.1%}"))
+    print(f"Full history build of {repo.name} (update(full=True), every source enabled)")
+    print(table(hist_rows, ("run", "commits", "events", "wall s", "parses", "parses/s", "cache+memo hit rate")))
+
+
+if __name__ == "__main__":
+    main()
