@@ -126,10 +126,9 @@
 
 ; `const` variables: kept by lang_c only at file level.
 (declaration
-  (type_qualifier) @_const
+  (type_qualifier "const")
   type: (_) @type
   declarator: (init_declarator declarator: (identifier) @name)
-  (#eq? @_const "const")
   (#set! kind "const")) @definition.constant
 
 ; ---- imports ---------------------------------------------------------------

@@ -148,10 +148,9 @@
 
 ; `const`/`constexpr` variables: kept by lang_cpp only at file or namespace level.
 (declaration
-  (type_qualifier) @_qualifier
+  [(type_qualifier "const") (type_qualifier "constexpr")] @_qualifier
   type: (_) @type
-  declarator: (init_declarator declarator: (identifier) @name)
-  (#any-of? @_qualifier "const" "constexpr")) @definition.constant
+  declarator: (init_declarator declarator: (identifier) @name)) @definition.constant
 
 ; ---- imports ---------------------------------------------------------------
 (preproc_include

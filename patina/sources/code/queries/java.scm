@@ -58,12 +58,12 @@
   name: (identifier) @name) @definition.function
 
 ; ---- constants (before members: the first pattern wins) ---------------------
+; (Keyword children, not a #match? on the modifiers' text: text predicates fail on
+; non-UTF-8 bytes, e.g. inside an annotation's string.)
 (field_declaration
-  (modifiers) @_mods
+  [(modifiers "static" "final") (modifiers "final" "static")]
   type: (_) @type
   declarator: (variable_declarator name: (identifier) @name) @definition.constant
-  (#match? @_mods "(^|[^A-Za-z_])static([^A-Za-z_]|$)")
-  (#match? @_mods "(^|[^A-Za-z_])final([^A-Za-z_]|$)")
   (#set! kind "static final"))
 
 (constant_declaration
