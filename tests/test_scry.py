@@ -135,7 +135,7 @@ def test_fts_syntax_in_queries_never_raises(text):
     terms = query_terms(text)
     if terms:
         search_db(conn, terms, limit=5, tag="PROJECT")  # must not raise
-    assert match_expression(["a", "b"]) == '"a b" OR "a" OR "b"'
+    assert match_expression(["a", "b"]) == '"a" OR "b" OR "a b"'
 
 
 def test_scry_rejects_bad_arguments(tmp_path):

@@ -15,6 +15,7 @@ CREATE TABLE IF NOT EXISTS scry_docs (
     removed_seq INTEGER             -- seq of the event that removed it; NULL while current
 );
 CREATE INDEX IF NOT EXISTS idx_scry_docs_origin ON scry_docs(origin, item_key);
+CREATE INDEX IF NOT EXISTS idx_scry_docs_removed ON scry_docs(removed_seq) WHERE removed_seq IS NOT NULL;
 
 -- BM25 full-text index over scry_docs (external content: the text is stored once, above).
 CREATE VIRTUAL TABLE IF NOT EXISTS scry_fts USING fts5(

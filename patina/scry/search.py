@@ -10,6 +10,7 @@ Ties are broken by seq, so the same log always gives the same order.
 
 from __future__ import annotations
 
+import math
 import re
 import sqlite3
 from dataclasses import asdict, dataclass
@@ -72,12 +73,17 @@ def query_terms(text: str) -> list[str]:
 
 def match_expression(terms: Sequence[str]) -> str:
     """FTS5 query: any of the terms (BM25 ranks docs with more/rarer ones first), plus the
-    whole phrase so documents that say it verbatim score higher. Terms are letters and
-    digits only, so quoting each is safe."""
+    whole phrase, last, so documents that say it verbatim score higher. Terms are letters
+    and digits only, so quoting each is safe."""
+    return " OR ".join(_phrases(terms))
+
+
+def _phrases(terms: Sequence[str], *, phrase_of: Sequence[str] | None = None) -> list[str]:
     quoted = [f'"{t}"' for t in terms]
-    if len(terms) > 1:
-        quoted.insert(0, '"' + " ".join(terms) + '"')
-    return " OR ".join(quoted)
+    whole = list(phrase_of if phrase_of is not None else terms)
+    if len(whole) > 1:
+        quoted.append('"' + " ".join(whole) + '"')
+    return quoted
 
 
 def cutoff_seq(conn: sqlite3.Connection, until: str | None) -> int | None:
@@ -104,15 +110,29 @@ def cutoff_seq(conn: sqlite3.Connection, until: str | None) -> int | None:
     return row[0] - 1
 
 
+# BM25 as FTS5 computes it: per phrase, idf * w(k1+1) / (w + D), so one phrase adds < idf * (k1+1).
+K1 = 1.2
+# Candidate budget: documents scored exactly before the bound is checked (see _top_rows).
+PRUNE_BUDGET = 4000
+
+
+def _idf(n_docs: int, n_hit: int) -> float:
+    idf = math.log((n_docs - n_hit + 0.5) / (n_hit + 0.5))
+    return idf if idf > 0 else 1e-6
+
+
 def search_db(conn: sqlite3.Connection, terms: Sequence[str], *, limit: int, tag: str,
               project: str | None = None, until: str | None = None,
-              types: Sequence[str] | None = None, weight: float = 1.0) -> list[Hit]:
-    """The best ``limit`` hits of one database, scored in [0, 1] (× ``weight``)."""
+              types: Sequence[str] | None = None, weight: float = 1.0, prune: bool = True) -> list[Hit]:
+    """The best ``limit`` hits of one database, scored in [0, 1] (× ``weight``).
+
+    ``prune=False`` scores every matching document (the reference the pruned search equals).
+    """
     if not terms or limit <= 0:
         return []
     cutoff = cutoff_seq(conn, until)
-    where = ["scry_fts MATCH ?"]
-    args: list = [match_expression(terms)]
+    where: list[str] = []
+    args: list = []
     if cutoff is None:
         where.append("d.removed_seq IS NULL")
     else:
@@ -124,24 +144,85 @@ def search_db(conn: sqlite3.Connection, terms: Sequence[str], *, limit: int, tag
             return []
         where.append(f"d.type IN ({','.join('?' * len(wanted))})")
         args += wanted
-    weights = ", ".join(str(w) for w in FTS_WEIGHTS)
-    rows = conn.execute(
-        f"SELECT d.seq, d.type, d.origin, d.timestamp, d.content, d.detail, d.source_file, "
-        f"bm25(scry_fts, {weights}) AS r FROM scry_fts JOIN scry_docs d ON d.seq = scry_fts.rowid "
-        f"WHERE {' AND '.join(where)} ORDER BY r, d.seq LIMIT ?",
-        (*args, limit),
-    ).fetchall()
+    if cutoff is None and types is None:
+        # Only removed documents to leave out: rank in the FTS table alone (no join per match),
+        # taking enough extra rows to drop the removed ones.
+        removed = conn.execute("SELECT count(*) FROM scry_docs WHERE removed_seq IS NOT NULL").fetchone()[0]
+        ranked = _top_rows(conn, list(terms), None, [], limit + removed, prune)
+        rows = [r for r in ranked if r[8] is None][:limit]
+    else:
+        rows = _top_rows(conn, list(terms), " AND ".join(where), args, limit, prune)
     if not rows:
         return []
     best = rows[0][7]
     titles = session_titles(conn, {r[2] for r in rows if r[1] not in ("commit", "note")})
     hits = []
-    for seq, typ, origin, ts, content, detail, source_file, rank in rows:
+    for seq, typ, origin, ts, content, detail, source_file, rank, _removed in rows:
         relative = rank / best if best < 0 else 1.0
         hits.append(Hit(tag=tag, project=project, score=min(1.0, relative) * weight, seq=seq, type=typ,
                         origin=origin, timestamp=ts, content=content, detail=detail,
                         source_file=source_file, title=titles.get(origin)))
     return hits
+
+
+_COLUMNS = "d.seq, d.type, d.origin, d.timestamp, d.content, d.detail, d.source_file"
+
+
+def _ranked(conn: sqlite3.Connection, expression: str, where: str | None, args: list, limit: int) -> list[tuple]:
+    """(seq, type, origin, timestamp, content, detail, source_file, bm25, removed_seq), best first.
+
+    ``where`` None: no filter, ranked in the FTS table alone, documents joined to the top rows only.
+    """
+    weights = ", ".join(str(w) for w in FTS_WEIGHTS)
+    if where is None:
+        return conn.execute(
+            f"SELECT {_COLUMNS}, t.r, d.removed_seq FROM (SELECT rowid AS seq, bm25(scry_fts, {weights}) AS r "
+            f"FROM scry_fts WHERE scry_fts MATCH ? ORDER BY r, rowid LIMIT ?) t "
+            f"JOIN scry_docs d ON d.seq = t.seq ORDER BY t.r, t.seq",
+            (expression, limit)).fetchall()
+    return conn.execute(
+        f"SELECT {_COLUMNS}, bm25(scry_fts, {weights}) AS r, d.removed_seq "
+        f"FROM scry_fts JOIN scry_docs d ON d.seq = scry_fts.rowid "
+        f"WHERE scry_fts MATCH ? AND {where} ORDER BY r, d.seq LIMIT ?",
+        (expression, *args, limit),
+    ).fetchall()
+
+
+def _top_rows(conn: sqlite3.Connection, terms: list[str], where: str | None, args: list, limit: int,
+              prune: bool) -> list[tuple]:
+    """The ``limit`` best rows by BM25 over all the terms, exactly, scoring as few documents as it can.
+
+    Scoring every document that has any term is what costs (FTS5's bm25() per row), and
+    common terms match most of a large log. So (MaxScore): split the terms, rarest first,
+    into E and the rest R; score only the candidates C having an E term, exactly, as
+    ``E AND (R or phrase)`` plus ``E NOT (R or phrase)`` (the NOT side adds nothing to a score).
+    A document outside C has no E term, so scores at most the sum of R's bounds
+    idf * (k1 + 1); once the limit-th best in C beats that, no outsider can enter.
+    Otherwise score everything. Phrases are always written in the same
+    order (terms by rarity, phrase last) so scores are the same float as without pruning.
+    """
+    stats = sorted((conn.execute("SELECT count(*) FROM scry_fts WHERE scry_fts MATCH ?",
+                                 (f'"{t}"',)).fetchone()[0], t) for t in terms)
+    ordered = [t for _, t in stats]
+    phrase = terms if len(terms) > 1 else []
+    full = " OR ".join(_phrases(ordered, phrase_of=phrase))
+    if not prune or len(terms) == 1 or sum(n for n, _ in stats) <= PRUNE_BUDGET:
+        return _ranked(conn, full, where, args, limit)
+    # An N at least FTS5's (rows in the index) keeps every idf, so every bound, on the safe side.
+    n_docs = conn.execute("SELECT coalesce(max(seq), 0) FROM scry_docs").fetchone()[0]
+    split, budget = 1, stats[0][0]
+    while split < len(stats) - 1 and budget + stats[split][0] <= PRUNE_BUDGET:
+        budget += stats[split][0]
+        split += 1
+    essential, rest = ordered[:split], ordered[split:]
+    left = "(" + " OR ".join(f'"{t}"' for t in essential) + ")"
+    right = "(" + " OR ".join(_phrases(rest, phrase_of=phrase)) + ")"
+    rows = sorted(_ranked(conn, f"{left} AND {right}", where, args, limit)
+                  + _ranked(conn, f"{left} NOT {right}", where, args, limit), key=lambda r: (r[7], r[0]))[:limit]
+    bound = sum(_idf(n_docs, n) * (K1 + 1) for n, _ in stats[split:])
+    if len(rows) == limit and -rows[-1][7] > bound * (1 + 1e-9):
+        return rows
+    return _ranked(conn, full, where, args, limit)  # one try only: a second rarely pays for itself
 
 
 def session_titles(conn: sqlite3.Connection, session_ids: Iterable[str]) -> dict[str, str]:
