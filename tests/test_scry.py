@@ -289,3 +289,26 @@ def test_pipeline_incremental_index_equals_full_build(repo, scrape, tmp_path):
     fresh = store.connect(fresh_path)
     assert scry_index.digest(live) == scry_index.digest(fresh)
     assert [row[5] for row in docs(live)][-1] == "Merge side, amended"
+
+
+def test_pruned_search_equals_scoring_everything(monkeypatch):
+    """The MaxScore shortcut returns exactly the hits (and float scores) of full scoring."""
+    import random
+
+    from patina.scry import search
+
+    rng = random.Random(3)
+    common = ["patina", "session", "log", "index", "build"]
+    rare = ["zebra", "quokka", "axolotl", "narwhal"]
+    events = []
+    for i in range(600):
+        words = rng.choices(common, k=rng.randint(2, 8)) + rng.choices(rare, k=rng.randint(0, 1))
+        events.append(item(("decision", "pattern", "work")[i % 3], " ".join(words), session=f"s{i % 7}"))
+    events.append(revised([("decision", events[3].data["content"])], session="s3"))
+    conn = new_db(events)
+    monkeypatch.setattr(search, "PRUNE_BUDGET", 60)
+    for q in ["zebra patina", "quokka session log", "axolotl narwhal index build", "patina session", "zebra"]:
+        terms = query_terms(q)
+        for kw in ({}, {"types": ["decision", "pattern"]}, {"until": "2025-11-21T23:00:00Z"}):
+            assert search_db(conn, terms, limit=5, tag="PROJECT", **kw) == \
+                search_db(conn, terms, limit=5, tag="PROJECT", prune=False, **kw), (q, kw)
