@@ -54,3 +54,38 @@ def test_non_utf8_and_deep_nesting_never_raise():
     src = "namespace a {\n" + "void deep() {" + "{" * depth + "g();" + "}" * depth + "}\n}\n"
     deep = by_id(facts_of("d.cpp", src))
     assert ("code.call", "d.cpp::a::deep->g") in deep
+
+
+def test_six_languages_through_a_real_repository(repo, scrape):
+    """The C, C++, Java, C#, Ruby and Solidity fixtures through git and the real pipeline: the
+    views equal a direct extraction of HEAD, with no warnings; then a C++ edit that defines a
+    declared method moves its fact to the definition."""
+    import os
+    from pathlib import Path
+
+    from patina import repo as patina_repo
+    from patina.sources.code.testing import current_state, head_state
+
+    fixtures = Path(__file__).parent / "fixtures" / "code"
+    names = {"c": "store.c", "cpp": "store.cpp", "java": "Store.java", "csharp": "Store.cs",
+             "ruby": "store.rb", "solidity": "Vault.sol"}
+    files = {f"src/{lang}/{name}": (fixtures / lang / name).read_text() for lang, name in names.items()}
+    repo.commit("add six languages", files)
+    result, _ = scrape(repo.path)
+    assert result.warnings == []
+    found = patina_repo.discover(str(repo.path))
+    head = os.popen(f"git -C {repo.path} rev-parse HEAD").read().strip()
+    state = current_state(found.db_path)
+    assert state == head_state(found.git_dir, head)
+    for path in files:
+        assert state[("code.file", path)]["error_nodes"] == 0
+
+    cpp = files["src/cpp/store.cpp"].replace("int main() {", "int kv::Store::Cursor::next() { return 1; }\n\nint main() {")
+    repo.commit("define Cursor::next", {"src/cpp/store.cpp": cpp})
+    _, rows = scrape(repo.path)
+    new = [(r[1], r[3]) for r in rows if r[1] == "code.function" and r[3].endswith("Cursor::next")]
+    assert new[-1] == ("code.function", "src/cpp/store.cpp::kv::Store::Cursor::next")
+    state = current_state(found.db_path)
+    nxt = state[("code.function", "src/cpp/store.cpp::kv::Store::Cursor::next")]
+    defined_at = cpp.split("\n").index("int kv::Store::Cursor::next() { return 1; }") + 1
+    assert (nxt["line"], nxt["kind"], nxt["visibility"]) == (defined_at, "method", "public")
