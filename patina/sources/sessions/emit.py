@@ -19,7 +19,6 @@ import json
 import os
 import posixpath
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 from patina.events import Event, canonical_json, format_offset, to_utc, utc_timestamp
@@ -33,15 +32,18 @@ MAX_OFFSET = 14 * 60
 _ID_RX = re.compile(r"^(\d{4})(\d{2})(\d{2})-(\d{2})(\d{2})(\d{2})?$")
 
 
-@dataclass
 class Session:
-    """One version of one session file, resolved against the commit that carries it."""
+    """One version of one session file, resolved against the commit that carries it.
+    (A plain class: dataclass creation would cost milliseconds on the hook path.)"""
 
-    id: str
-    path: str
-    started: Event
-    items: list[tuple[str, Event]] = field(default_factory=list)  # (key, event), goals first
-    removed_entry: dict[str, dict[str, Any]] = field(default_factory=dict)  # key -> {type, content, key}
+    __slots__ = ("id", "path", "started", "items", "removed_entry")
+
+    def __init__(self, id: str, path: str, started: Event) -> None:  # noqa: A002 - the session's id
+        self.id = id
+        self.path = path
+        self.started = started
+        self.items: list[tuple[str, Event]] = []  # (key, event), goals first
+        self.removed_entry: dict[str, dict[str, Any]] = {}  # key -> {type, content, key}
 
 
 # --- reading a blob ----------------------------------------------------------------------------

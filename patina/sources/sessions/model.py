@@ -1,17 +1,16 @@
 """The parsed form of one session file: plain data, JSON round-trippable.
 
 Kept apart from :mod:`.parse` (which imports mistune) so that a parse cached on disk can be
-read back without importing the Markdown parser at all.
+read back without importing the Markdown parser at all. NamedTuples and a plain class rather
+than dataclasses: this module is on the hook path, and dataclass creation costs milliseconds.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):
     """An activity-log entry (``### HH:MM - title [branch@sha]``)."""
 
     heading: str  # the heading's full text: part of an item's identity
@@ -21,8 +20,7 @@ class Entry:
     commit: str | None
 
 
-@dataclass(frozen=True)
-class Item:
+class Item(NamedTuple):
     """A decision, pattern, work item, context or observation, in document order."""
 
     type: str
@@ -32,34 +30,46 @@ class Item:
     entry: int | None  # index into SessionDoc.entries
 
 
-@dataclass(frozen=True)
-class Goal:
+class Goal(NamedTuple):
     content: str
     completed: bool
 
 
-@dataclass
 class SessionDoc:
-    fields: dict[str, str] = field(default_factory=dict)  # header/front matter, see rules.HEADER_FIELDS
-    title: str | None = None
-    goals: list[Goal] = field(default_factory=list)
-    items: list[Item] = field(default_factory=list)
-    entries: list[Entry] = field(default_factory=list)
-    stats: dict[str, Any] = field(default_factory=dict)  # classification, files_changed, commits_made
-    problems: list[str] = field(default_factory=list)
+    """Everything read from one version of a session file."""
+
+    __slots__ = ("fields", "title", "goals", "items", "entries", "stats", "problems")
+
+    def __init__(self) -> None:
+        self.fields: dict[str, str] = {}  # header/front matter, see rules.HEADER_FIELDS
+        self.title: str | None = None
+        self.goals: list[Goal] = []
+        self.items: list[Item] = []
+        self.entries: list[Entry] = []
+        self.stats: dict[str, Any] = {}  # classification, files_changed, commits_made
+        self.problems: list[str] = []
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return {
+            "fields": dict(self.fields), "title": self.title, "goals": [g._asdict() for g in self.goals],
+            "items": [i._asdict() for i in self.items], "entries": [e._asdict() for e in self.entries],
+            "stats": dict(self.stats), "problems": list(self.problems),
+        }
 
     @classmethod
     def from_json(cls, raw: dict[str, Any]) -> "SessionDoc":
         """The inverse of :meth:`to_json`; raises (KeyError, TypeError...) on a malformed value."""
-        return cls(
-            fields={str(k): str(v) for k, v in raw["fields"].items()},
-            title=raw["title"],
-            goals=[Goal(**g) for g in raw["goals"]],
-            items=[Item(**i) for i in raw["items"]],
-            entries=[Entry(**e) for e in raw["entries"]],
-            stats=dict(raw["stats"]),
-            problems=[str(p) for p in raw["problems"]],
-        )
+        doc = cls()
+        doc.fields = {str(k): str(v) for k, v in raw["fields"].items()}
+        doc.title = raw["title"]
+        doc.goals = [Goal(**g) for g in raw["goals"]]
+        doc.items = [Item(**i) for i in raw["items"]]
+        doc.entries = [Entry(**e) for e in raw["entries"]]
+        doc.stats = dict(raw["stats"])
+        doc.problems = [str(p) for p in raw["problems"]]
+        return doc
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, SessionDoc) and self.to_json() == other.to_json()
+
+    __hash__ = None  # type: ignore[assignment]  # mutable
