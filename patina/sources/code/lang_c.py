@@ -69,11 +69,11 @@ def join_type(base: str, rest: str) -> str:
     return f"{base} {rest}".strip() if rest else base
 
 
-def outer_declarator(name: Any, stop_types: frozenset[str]) -> Any:
+def outer_declarator(name: Any) -> Any:
     """Climb from a name node through declarator wrappers up to the one whose parent is a
     declaration (a loop, bounded by the tree's depth)."""
     node = name
-    while node.parent is not None and node.parent.type in DECLARATOR_WRAPPERS and node.parent.type not in stop_types:
+    while node.parent is not None and node.parent.type in DECLARATOR_WRAPPERS:
         node = node.parent
     return node
 
@@ -83,7 +83,7 @@ def member_type(d: Any) -> str | None:
     name = d.capture("name")
     if name is None:
         return None
-    top = outer_declarator(name, frozenset())
+    top = outer_declarator(name)
     decl = top.parent
     if decl is None:
         return None
@@ -157,7 +157,7 @@ FILE_LEVEL = frozenset({
 })
 
 _QUERIES: dict[str, Any] = {}
-_DEFINED: dict[str, Any] = {"root": None, "names": frozenset()}
+_DEFINED: dict[str, Any] = {"root": None, "lang": None, "names": frozenset()}
 
 
 def function_definitions(lang_name: str, root: Any) -> list[Any]:
@@ -221,8 +221,7 @@ def refine_header(fact: dict[str, Any], d: Any) -> None:
     fact["end_line"] = node.end_point[0] + 1
 
 
-ANONYMOUS_BODIES = {"struct_specifier": "body", "union_specifier": "body", "enum_specifier": "body",
-                    "class_specifier": "body"}
+ANONYMOUS_BODIES = frozenset({"struct_specifier", "union_specifier", "enum_specifier", "class_specifier"})
 
 
 def names_anonymous_type(d: Any) -> bool:

@@ -17,8 +17,8 @@
 ;                  variables (kind const, type).
 ;   code.import    `#include <x.h>` (import_kind system) and `#include "x.h"` (local).
 ;   code.call      `f(...)` and `s->f(...)`/`s.f(...)` (callee = the field name).
-; Not extracted: function-like macros, local variables, K&R declarations, calls through
-; function pointers in parenthesised expressions.
+; Not extracted: function-like macros, macros without a value (include guards), non-const
+; globals, local variables, K&R declarations, calls through `(*fp)(...)`.
 
 ; ---- functions -------------------------------------------------------------
 (function_definition
