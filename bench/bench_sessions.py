@@ -7,8 +7,9 @@ and scraped; then one commit adds the session file under layer/sessions/, and th
 incremental update for that commit (what ``patina hook post-commit`` runs) is timed in a
 fresh interpreter each run, so mistune's import is cold every time, as in a hook:
 
-- sessions ms: time inside ``SessionSource.events`` (lazy mistune import, parse, diff, events),
-  wall and CPU (the CPU figure is less disturbed by other load on the machine);
+- sessions ms: time inside ``SessionSource.events`` (lazy mistune import, parse, diff, events):
+  wall median, wall of the best run, and CPU median (the last two are less disturbed by other
+  load on a shared machine);
 - update ms: the whole ``update()`` call (git, all diff sources, append, materializers);
 - hook ms: the whole ``python -m patina hook post-commit`` process, for reference;
 - reference: the same three for a commit that adds a plain text file instead.
@@ -123,8 +124,10 @@ def measure(workdir: Path, name: str, content: bytes, runs: int, history: int) -
     results = [run_once(repo, saved) for _ in range(runs)]
     if any(r["action"] != "append" for r in results):
         raise SystemExit(f"{name}: expected an incremental append, got {[r['action'] for r in results]}")
-    return {key: statistics.median(r[key] for r in results) for key in ("sessions_ms", "sessions_cpu_ms", "update_ms", "hook_ms")} | {
-        "events": results[0]["events"], "mistune": results[0]["mistune"], "bytes": len(content)}
+    out = {key: statistics.median(r[key] for r in results)
+           for key in ("sessions_ms", "sessions_cpu_ms", "update_ms", "hook_ms")}
+    out["sessions_min_ms"] = min(r["sessions_ms"] for r in results)  # the run least disturbed by other load
+    return out | {"events": results[0]["events"], "mistune": results[0]["mistune"], "bytes": len(content)}
 
 
 def main() -> None:
@@ -138,21 +141,24 @@ def main() -> None:
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores; median of {a.runs} runs, "
           f"fresh interpreter each run (cold mistune import)\n")
     rows = []
-    worst = 0.0
+    worst = best_worst = 0.0
     names = sorted(p.name for p in FIXTURES.glob("*.md") if p.name != "README.md")
     for name in names:
         m = measure(work, f"layer/sessions/{name}", (FIXTURES / name).read_bytes(), a.runs, a.history)
         worst = max(worst, m["sessions_ms"])
-        rows.append((name, m["bytes"], m["events"], f"{m['sessions_ms']:.1f}", f"{m['sessions_cpu_ms']:.1f}",
-                     f"{m['update_ms']:.1f}", f"{m['hook_ms']:.1f}"))
+        best_worst = max(best_worst, m["sessions_min_ms"])
+        rows.append((name, m["bytes"], m["events"], f"{m['sessions_ms']:.1f}", f"{m['sessions_min_ms']:.1f}",
+                     f"{m['sessions_cpu_ms']:.1f}", f"{m['update_ms']:.1f}", f"{m['hook_ms']:.1f}"))
     ref = measure(work, "docs/plain.txt", b"not a session\n", a.runs, a.history)
     rows.append(("(reference: plain file, no session)", ref["bytes"], 0, f"{ref['sessions_ms']:.1f}",
-                 f"{ref['sessions_cpu_ms']:.1f}", f"{ref['update_ms']:.1f}", f"{ref['hook_ms']:.1f}"))
-    print(table(rows, ("file added in the commit", "bytes", "session events", "sessions ms", "sessions cpu ms",
+                 f"{ref['sessions_min_ms']:.1f}", f"{ref['sessions_cpu_ms']:.1f}", f"{ref['update_ms']:.1f}",
+                 f"{ref['hook_ms']:.1f}"))
+    print(table(rows, ("file added in the commit", "bytes", "session events", "sessions ms", "min", "cpu ms",
                        "update ms", "hook ms")))
     verdict = "OK" if worst < TARGET_MS else "OVER"
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"\nslowest session part: {worst:.1f} ms wall (target < {TARGET_MS:.0f} ms): {verdict}; "
+    print(f"\nslowest session part: {worst:.1f} ms wall median, {best_worst:.1f} ms best run "
+          f"(target < {TARGET_MS:.0f} ms): {verdict}; "
           f"load average {load:.2f} on {os.cpu_count()} cores (wall times grow with load; cpu ms less so)")
 
 
