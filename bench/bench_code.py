@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from common import PY, table, timed  # noqa: E402
+from common import PY, table  # noqa: E402
 from gen_code_tree import generate  # noqa: E402
 
 CTAGS_LANGS = "Python,Rust,Go,JavaScript,TypeScript"
@@ -70,6 +70,23 @@ def build(repo: str) -> None:
     print(json.dumps({"wall": wall, "events": result.events_added, "commits": result.commits_added, **stats}))
 
 
+def timed_cpu(cmd: list[str], cwd=None, runs: int = 3) -> tuple[float, float]:
+    """(median wall s, median CPU s = user + sys of the command and its children) over ``runs``.
+    CPU time is shown because the bench machine may be shared: wall time then depends on load."""
+    import resource
+    import statistics
+
+    walls, cpus = [], []
+    for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t = time.perf_counter()
+        subprocess.run(cmd, cwd=cwd, stdout=subprocess.DEVNULL, check=True)
+        walls.append(time.perf_counter() - t)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return statistics.median(walls), statistics.median(cpus)
+
+
 def run_json(args: list[str]) -> dict:
     out = subprocess.run([PY, __file__, *args], capture_output=True, text=True, check=True).stdout
     return json.loads(out.strip().splitlines()[-1])
@@ -99,21 +116,22 @@ def main() -> None:
     if shutil.which("ctags") is None:
         raise SystemExit("ctags (Universal Ctags) is needed for the comparison")
 
-    ctags_wall, _ = timed(["ctags", "-R", f"--languages={CTAGS_LANGS}", "--exclude=.git", "--exclude=.patina",
-                           "-f", os.devnull, "."], cwd=repo, runs=args.runs)
-    p2_wall, _ = timed([PY, __file__, "--extract-head", str(repo), "--workers", "2"], runs=args.runs)
-    p1_wall, _ = timed([PY, __file__, "--extract-head", str(repo), "--workers", "1"], runs=args.runs)
+    ctags_wall, ctags_cpu = timed_cpu(["ctags", "-R", f"--languages={CTAGS_LANGS}", "--exclude=.git",
+                                       "--exclude=.patina", "-f", os.devnull, "."], cwd=repo, runs=args.runs)
+    p2_wall, p2_cpu = timed_cpu([PY, __file__, "--extract-head", str(repo), "--workers", "2"], runs=args.runs)
+    p1_wall, p1_cpu = timed_cpu([PY, __file__, "--extract-head", str(repo), "--workers", "1"], runs=args.runs)
     counts = run_json(["--extract-head", str(repo)])
     rows = [
-        ("ctags -R", n_files, f"{ctags_wall:.2f}", f"{n_files / ctags_wall:.0f}", "1.00x"),
-        ("patina code, 2 workers", counts["files"], f"{p2_wall:.2f}", f"{counts['files'] / p2_wall:.0f}",
-         f"{p2_wall / ctags_wall:.2f}x"),
-        ("patina code, 1 process", counts["files"], f"{p1_wall:.2f}", f"{counts['files'] / p1_wall:.0f}",
-         f"{p1_wall / ctags_wall:.2f}x"),
+        ("ctags -R", n_files, f"{ctags_wall:.2f}", f"{ctags_cpu:.2f}", f"{n_files / ctags_wall:.0f}", "1.00x"),
+        ("patina code, 2 workers", counts["files"], f"{p2_wall:.2f}", f"{p2_cpu:.2f}",
+         f"{counts['files'] / p2_wall:.0f}", f"{p2_wall / ctags_wall:.2f}x"),
+        ("patina code, 1 process", counts["files"], f"{p1_wall:.2f}", f"{p1_cpu:.2f}",
+         f"{counts['files'] / p1_wall:.0f}", f"{p1_wall / ctags_wall:.2f}x"),
     ]
     print(f"HEAD tree of {repo.name}: {n_files} files, {counts['facts']} facts extracted "
           "(python process start-up included in patina's wall time)")
-    print(table(rows, ("tool", "files", "wall s", "files/s", "vs ctags")))
+    print(table(rows, ("tool", "files", "wall s", "cpu s", "files/s", "wall vs ctags")))
+    print(f"load average while measuring: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
     print()
 
     cache = repo / ".patina" / "data" / "cache" / "code-facts.db"

@@ -354,3 +354,37 @@ def test_extract_is_deterministic_and_json_plain():
 @pytest.mark.parametrize("path", ["x.py", "x.rs"])
 def test_empty_file_has_only_its_file_fact(path):
     assert [f["event_type"] for f in facts_of(path, b"")] == ["code.file"]
+
+
+# -- tree-sitter 0.26.1 workaround ------------------------------------------------------------------
+
+def test_settings_beside_text_predicates_are_lifted_out_of_the_query_text():
+    text = ('; a comment with (#set! kind "x") and #eq?\n'
+            '(a (b) @name (#eq? @name "x") (#set! kind "k")) @definition.function\n'
+            '(c) @definition.class (#set! kind "plain")\n')
+    clean, extra, count = languages.split_settings(text)
+    assert count == 2 and extra == {0: {"kind": "k"}}
+    assert "#set! kind \"k\"" not in clean and '(#set! kind "plain")' in clean
+    assert len(clean) == len(text)
+
+
+def test_queries_with_settings_and_predicates_compile_repeatedly_without_crashing():
+    """py-tree-sitter 0.26.1 segfaults after a Query holding #set! and #eq? in one pattern is
+    freed and another is compiled; the loader rewrites such patterns (run in a subprocess)."""
+    import subprocess
+    import sys
+
+    prog = ("from tree_sitter import Query\n"
+            "from patina.sources.code import languages as L\n"
+            "for name in ('javascript', 'typescript', 'tsx'):\n"
+            "    loaded = L.load(name)\n"
+            "    text = L.split_settings(open(L.query_path(name)).read())[0]\n"
+            "    for _ in range(20):\n"
+            "        Query(loaded.language, text)\n"
+            "print('ok')\n")
+    proc = subprocess.run([sys.executable, "-c", prog], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr[-500:]
+    facts = {(f["event_type"], f["source_id"]): f["data"] for f in facts_of(
+        "k.js", "const a = require('a');\nclass K { constructor() {} }\n")}
+    assert facts[("code.import", "k.js::a")]["import_kind"] == "require"
+    assert facts[("code.function", "k.js::K::constructor")]["kind"] == "constructor"

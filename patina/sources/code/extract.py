@@ -152,17 +152,30 @@ class _Builder:
         best: dict[tuple[int, str], Definition] = {}
         calls: dict[tuple[int, int, str], int] = {}  # (start, end, callee) -> line
         imports: dict[tuple[int, int], tuple[Any, dict, dict, int]] = {}
-        settings_cache: dict[int, dict[str, Any]] = {}
+        info: dict[int, tuple[str | None, dict[str, Any]]] = self.loaded.pattern_info
         for pattern, caps in self.matches:
-            role = next((c for c in caps if c.startswith(("definition.", "reference."))), None)
+            cached = info.get(pattern)
+            if cached is None or cached[0] not in caps:  # alternations may vary the role capture
+                found = next((c for c in caps if c.startswith(("definition.", "reference."))), None)
+                if cached is None:
+                    settings = dict(self.query.pattern_settings(pattern) or {})
+                    settings.update(self.loaded.extra_settings.get(pattern, {}))
+                else:
+                    settings = cached[1]
+                cached = (found, settings)
+                info[pattern] = cached
+            role, settings = cached
             if role is None:
                 continue
             node = caps[role][0]
-            if pattern not in settings_cache:
-                settings_cache[pattern] = dict(self.query.pattern_settings(pattern) or {})
-            settings = settings_cache[pattern]
-            if role.startswith("definition."):
-                kind = role[len("definition."):]
+            if role == "reference.call":  # the most frequent: keep this path short
+                names = caps.get("name")
+                if names:
+                    callee = collapse(node_text(names[0]))
+                    if callee:
+                        calls.setdefault((node.start_byte, node.end_byte, callee), node.start_point[0] + 1)
+            elif role.startswith("definition."):
+                kind = role[11:]
                 name_node = (caps.get("name") or [None])[0]
                 if kind not in KIND_EVENT or name_node is None:
                     continue
@@ -173,13 +186,6 @@ class _Builder:
                 if current is None or pattern < current.pattern:
                     best[(node.id, name)] = Definition(node, kind, name, caps, settings, pattern,
                                                        node.start_byte, node.end_byte)
-            elif role == "reference.call":
-                name_node = (caps.get("name") or [None])[0]
-                if name_node is None:
-                    continue
-                callee = collapse(node_text(name_node))
-                if callee:
-                    calls.setdefault((node.start_byte, node.end_byte, callee), node.start_point[0] + 1)
             elif role == "reference.import":
                 path_node = (caps.get("import.path") or [None])[0]
                 key = (node.id, path_node.id if path_node is not None else -1)

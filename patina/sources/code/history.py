@@ -12,6 +12,7 @@ many (a full build), inline when few (the hook path).
 from __future__ import annotations
 
 import datetime as _dt
+import json
 from collections import OrderedDict
 from typing import Any, Iterable, Iterator
 
@@ -41,6 +42,15 @@ def _parse_job(job: tuple[str, bytes]) -> FileFacts | str:
     from patina.sources.code.extract import safe_extract
 
     return safe_extract(*job)
+
+
+def _parse_job_json(job: tuple[str, bytes]) -> tuple[bool, str]:
+    """For worker processes: (ok, facts as JSON | reason). JSON is cheaper to ship back than
+    pickled dicts, and it is what the cache stores."""
+    result = _parse_job(job)
+    if isinstance(result, str):
+        return False, result
+    return True, json.dumps(result, sort_keys=True, separators=(",", ":"))
 
 
 def since_timestamp(value: Any) -> str | None:
@@ -188,10 +198,16 @@ class CodeHistory:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
+        for lang in sorted({a[0] for a in args}):  # load (compile queries) once, before forking
+            try:
+                languages.load(lang)
+            except languages.LanguageUnavailable:
+                pass
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
         ctx = multiprocessing.get_context(method)
+        chunk = max(1, min(32, len(args) // (WORKERS * 4)))
         with ProcessPoolExecutor(max_workers=WORKERS, mp_context=ctx) as pool:
-            return list(pool.map(_parse_job, args, chunksize=max(1, min(32, len(args) // (WORKERS * 4)))))
+            return [json.loads(text) if ok else text for ok, text in pool.map(_parse_job_json, args, chunksize=chunk)]
 
     def prefetch(self, ctx: SourceContext, items: list[tuple[CommitRecord, list[FileChange]]]) -> None:
         since = self._since_ts(ctx)

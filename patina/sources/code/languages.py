@@ -13,8 +13,9 @@ from __future__ import annotations
 import hashlib
 import importlib
 import os
+import re
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Callable
 
@@ -73,6 +74,61 @@ def language_for_path(path: str) -> str | None:
     return name if name is not None and name in available() else None
 
 
+_TEXT_PREDICATE = re.compile(r"#(?:not-)?(?:any-)?(?:eq|match|any-of)\?")
+_SET = re.compile(r'\(\s*#set!\s+([^\s()"]+)(?:\s+"((?:[^"\\]|\\.)*)")?\s*\)')
+
+
+def _top_level_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each top-level pattern: from a depth-0 ``(`` or ``[`` to the next one.
+    Strings and ``;`` comments are skipped."""
+    starts: list[int] = []
+    depth = 0
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c == ";":
+            j = text.find("\n", i)
+            i = n if j < 0 else j
+            continue
+        if c == '"':
+            i += 1
+            while i < n and text[i] != '"':
+                i += 2 if text[i] == "\\" else 1
+        elif c in "([":
+            if depth == 0 and not text.startswith("#", i + 1):  # a top-level (#pred ...) joins its pattern
+                starts.append(i)
+            depth += 1
+        elif c in ")]":
+            depth = max(0, depth - 1)
+        i += 1
+    return [(a, b) for a, b in zip(starts, starts[1:] + [n])]
+
+
+def split_settings(text: str) -> tuple[str, dict[int, dict[str, Any]], int]:
+    """Lift ``#set!`` directives out of patterns that also have a text predicate.
+
+    py-tree-sitter 0.26.1 corrupts its heap (a later segfault) when one pattern holds both a
+    text predicate (``#eq?``, ``#match?``, ``#any-of?``...) and ``#set!``. Such settings are
+    removed from the query text (replaced by spaces: positions are kept) and returned by pattern
+    index, for the extractor to merge. Returns (text, settings by pattern, pattern count).
+    """
+    spans = _top_level_spans(text)
+    extra: dict[int, dict[str, Any]] = {}
+    out = list(text)
+    for index, (start, end) in enumerate(spans):
+        chunk = _strip_comments(text[start:end])
+        if "#set!" not in chunk or not _TEXT_PREDICATE.search(chunk):
+            continue
+        for m in _SET.finditer(text, start, end):
+            extra.setdefault(index, {})[m.group(1)] = m.group(2)
+            out[m.start():m.end()] = [" "] * (m.end() - m.start())
+    return "".join(out), extra, len(spans)
+
+
+def _strip_comments(chunk: str) -> str:
+    return "\n".join(line.split(";", 1)[0] if '"' not in line else line for line in chunk.splitlines())
+
+
 @dataclass
 class LoadedLanguage:
     """A language ready to parse: tree-sitter objects plus the optional hook module."""
@@ -81,6 +137,10 @@ class LoadedLanguage:
     language: Any  # tree_sitter.Language
     query: Any  # tree_sitter.Query
     hooks: Any  # the lang_<x> module, or None
+    # pattern index -> (role capture name, #set! settings): filled on first use by the extractor
+    pattern_info: dict[int, tuple[str | None, dict[str, Any]]] = field(default_factory=dict)
+    # settings lifted out of the query text (see split_settings), by pattern index
+    extra_settings: dict[int, dict[str, Any]] = field(default_factory=dict)
 
     def hook(self, name: str) -> Callable[..., Any] | None:
         return getattr(self.hooks, name, None) if self.hooks is not None else None
@@ -130,10 +190,14 @@ def _load_uncached(name: str) -> LoadedLanguage | LanguageUnavailable:
         from tree_sitter import Query
 
         with open(query_path(name), encoding="utf-8") as fh:
-            query = Query(language, fh.read())
+            text, extra, patterns = split_settings(fh.read())
+        query = Query(language, text)
     except Exception as exc:  # noqa: BLE001
         return LanguageUnavailable(f"code: queries/{name}.scm is invalid, skipping {name} files: "
                                    f"{exc.__class__.__name__}: {exc}")
+    if extra and query.pattern_count != patterns:
+        return LanguageUnavailable(f"code: queries/{name}.scm combines #set! with a text predicate in a "
+                                   f"pattern this loader cannot rewrite safely; skipping {name} files")
     hooks = None
     if spec.lang_module:
         mod_name = f"patina.sources.code.lang_{spec.lang_module}"
@@ -144,7 +208,24 @@ def _load_uncached(name: str) -> LoadedLanguage | LanguageUnavailable:
                 return LanguageUnavailable(f"code: {mod_name} failed to import, skipping {name} files: {exc}")
         except Exception as exc:  # noqa: BLE001
             return LanguageUnavailable(f"code: {mod_name} failed to import, skipping {name} files: {exc}")
-    return LoadedLanguage(spec, language, query, hooks)
+    return LoadedLanguage(spec, language, query, hooks, extra_settings=extra)
+
+
+def _grammar_stamp(module: str) -> str:
+    """The grammar wheel's compiled files (name, size, mtime): cheap (no import, unlike
+    importlib.metadata) and enough for a machine-local cache key."""
+    import importlib.util
+
+    try:
+        found = importlib.util.find_spec(module)
+        folder = os.path.dirname(found.origin) if found and found.origin else None
+        if folder is None:
+            return "?"
+        entries = sorted((e.name, e.stat().st_size, e.stat().st_mtime_ns) for e in os.scandir(folder)
+                         if e.name.endswith((".so", ".pyd", ".dylib")))
+    except (ImportError, OSError, ValueError):
+        return "?"
+    return repr(entries)
 
 
 @lru_cache(maxsize=None)
@@ -166,10 +247,5 @@ def extractor_version(name: str) -> str:
         except OSError:
             digest.update(b"-")
         digest.update(b"\0")
-    try:
-        from importlib.metadata import version
-
-        digest.update(version(spec.grammar_module.replace("_", "-")).encode())
-    except Exception:  # noqa: BLE001 - not installed as a distribution: no version to add
-        digest.update(b"?")
+    digest.update(_grammar_stamp(spec.grammar_module).encode())
     return digest.hexdigest()[:16]
