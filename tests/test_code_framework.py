@@ -388,3 +388,16 @@ def test_queries_with_settings_and_predicates_compile_repeatedly_without_crashin
         "k.js", "const a = require('a');\nclass K { constructor() {} }\n")}
     assert facts[("code.import", "k.js::a")]["import_kind"] == "require"
     assert facts[("code.function", "k.js::K::constructor")]["kind"] == "constructor"
+
+
+def test_a_missing_old_blob_falls_back_to_the_facts_in_the_log(repo, scrape):
+    repo.commit("1", {"a.py": V1})
+    scrape(repo.path)
+    r = patina_repo.discover(str(repo.path))
+    blob = repo.git("rev-parse", "HEAD:a.py")
+    os.remove(os.path.join(r.git_dir, "objects", blob[:2], blob[2:]))  # a damaged/partial clone
+    for name in os.listdir(os.path.join(r.data_dir, "cache")):
+        os.remove(os.path.join(r.data_dir, "cache", name))
+    repo.commit("2", {"a.py": V2})
+    _, rows = scrape(repo.path)
+    assert summary(rows)[4:] == [("code.function", "a.py::f"), ("code.function", "a.py::h")]

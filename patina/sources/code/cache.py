@@ -69,12 +69,14 @@ class FactCache:
             self.disabled = True
         return out
 
-    def put_many(self, items: Iterable[tuple[Key, int, FileFacts]], versions: dict[str, str]) -> None:
+    def put_many(self, items: Iterable[tuple[Key, int, FileFacts, str | None]], versions: dict[str, str]) -> None:
+        """Store (key, blob size, facts, facts already as JSON or None) rows in one transaction."""
         conn = self._connect()
         if conn is None:
             return
-        rows = [(oid, lang, versions[lang], size, json.dumps(ff, sort_keys=True, separators=(",", ":")))
-                for (oid, lang), size, ff in items]
+        rows = [(oid, lang, versions[lang], size,
+                 text if text is not None else json.dumps(ff, sort_keys=True, separators=(",", ":")))
+                for (oid, lang), size, ff, text in items]
         if not rows:
             return
         try:

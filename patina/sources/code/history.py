@@ -108,8 +108,10 @@ class CodeHistory:
             self.unavailable.add(lang)
             ctx.warn(reason)
 
-    def _store(self, ctx: SourceContext, key: Key, size: int, result: FileFacts | str) -> FileFacts | None:
-        """Record a parse result; None when the language turned out to be unavailable."""
+    def _store(self, ctx: SourceContext, key: Key, size: int, result: FileFacts | str,
+               text: str | None = None, pending: list | None = None) -> FileFacts | None:
+        """Record a parse result (memo + cache; with ``pending``, the cache row is queued for
+        one batched write). None when the language turned out to be unavailable."""
         oid, lang = key
         if isinstance(result, str):
             if "failed to load" in result or "is invalid" in result or "failed to import" in result:
@@ -117,9 +119,14 @@ class CodeHistory:
                 return None
             ctx.warn(result)  # an extraction bug: keep the file, with no facts but its code.file
             result = FileFacts(language=lang, error_nodes=0, skipped="error", facts=[])
+            text = None
         self.stats["parsed"] += 1
         self._remember(key, size, result)
-        self._cache(ctx).put_many([(key, size, result)], {lang: self._version(lang)})
+        row = (key, size, result, text)
+        if pending is not None:
+            pending.append(row)
+        else:
+            self._cache(ctx).put_many([row], {lang: self._version(lang)})
         return result
 
     def blob_facts(self, ctx: SourceContext, lang: str, oid: str) -> FileFacts | None | _Missing:
@@ -188,13 +195,16 @@ class CodeHistory:
         if not jobs:
             return
         results = self._parse_all(jobs)
-        for (key, data), result in zip(jobs, results):
-            self._store(ctx, key, len(data), result)
+        pending: list = []
+        for (key, data), (result, text) in zip(jobs, results):
+            self._store(ctx, key, len(data), result, text, pending)
+        self._cache(ctx).put_many(pending, {lang: self._version(lang) for (_, lang), *_ in pending})
 
-    def _parse_all(self, jobs: list[tuple[Key, bytes]]) -> list[FileFacts | str]:
+    def _parse_all(self, jobs: list[tuple[Key, bytes]]) -> list[tuple[FileFacts | str, str | None]]:
+        """(facts or failure reason, facts as JSON when a worker made it) per job, in order."""
         args = [(key[1], data) for key, data in jobs]
         if len(jobs) < PARALLEL_MIN or WORKERS < 2:
-            return [_parse_job(a) for a in args]
+            return [(_parse_job(a), None) for a in args]
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
@@ -207,7 +217,8 @@ class CodeHistory:
         ctx = multiprocessing.get_context(method)
         chunk = max(1, min(32, len(args) // (WORKERS * 4)))
         with ProcessPoolExecutor(max_workers=WORKERS, mp_context=ctx) as pool:
-            return [json.loads(text) if ok else text for ok, text in pool.map(_parse_job_json, args, chunksize=chunk)]
+            return [(json.loads(text), text) if ok else (text, None)
+                    for ok, text in pool.map(_parse_job_json, args, chunksize=chunk)]
 
     def prefetch(self, ctx: SourceContext, items: list[tuple[CommitRecord, list[FileChange]]]) -> None:
         since = self._since_ts(ctx)
