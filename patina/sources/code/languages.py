@@ -10,7 +10,6 @@ A language whose ``queries/<name>.scm`` does not exist yet is skipped silently (
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 import os
 import re
@@ -233,6 +232,8 @@ def extractor_version(name: str) -> str:
     """Hash of everything that decides a language's facts: the framework's extractor, the
     language's .scm, its hook module and the grammar's version. Part of the cache key, so a
     changed query never serves stale facts."""
+    import hashlib  # not at module level: this module is on the hook path
+
     digest = hashlib.sha256()
     here = os.path.dirname(__file__)
     spec = BY_NAME[name]
