@@ -5,31 +5,49 @@
 --
 -- @param days int 14 Days after each decision to look at.
 -- @param session text null Only the decisions of this session id.
-WITH d AS (
-    SELECT seq, session_id, timestamp, content, lower(trim(commit_sha)) AS ref
+WITH d AS MATERIALIZED (
+    SELECT
+        seq, session_id, timestamp, content,
+        strftime('%Y-%m-%dT%H:%M:%SZ', timestamp, '+' || :days || ' days') AS until,
+        CASE WHEN length(trim(commit_sha)) >= 4 AND lower(trim(commit_sha)) NOT GLOB '*[^0-9a-f]*'
+             THEN lower(trim(commit_sha)) END AS ref  -- a usable sha prefix, or NULL
     FROM observations
     WHERE type = 'decision'
       AND (:session IS NULL OR session_id = :session)
 ),
-named AS (
-    SELECT d.seq AS dseq, c.seq AS cseq
-    FROM d
-    JOIN commits AS c
-        ON c.sha >= d.ref AND c.sha < d.ref || 'g'  -- prefix match as an index range
-    WHERE length(d.ref) >= 4 AND d.ref NOT GLOB '*[^0-9a-f]*'
-),
 windowed AS (
-    SELECT d.seq AS dseq, c.seq AS cseq
+    -- From the (event_type, timestamp) index; the sha is read only for decisions naming one.
+    SELECT d.seq AS dseq, e.seq AS cseq,
+           CASE WHEN d.ref IS NOT NULL AND e.source_id >= d.ref AND e.source_id < d.ref || 'g'
+                THEN 'named' ELSE 'window' END AS link
     FROM d
-    JOIN commits AS c
-        ON c.timestamp > d.timestamp
-       AND c.timestamp <= strftime('%Y-%m-%dT%H:%M:%SZ', d.timestamp, '+' || :days || ' days')
+    CROSS JOIN eventlog AS e
+        ON e.event_type = 'git.commit'
+       AND e.timestamp > d.timestamp
+       AND e.timestamp <= d.until
 ),
-links AS (
-    SELECT dseq, cseq, 'named' AS link FROM named
+named_elsewhere AS (
+    -- Named commits outside the window. The prefix is an index range over source_id
+    -- ('+' keeps the planner off the event-type index).
+    SELECT d.seq AS dseq, e.seq AS cseq, 'named' AS link
+    FROM d
+    CROSS JOIN eventlog AS e
+        ON e.source_id >= d.ref AND e.source_id < d.ref || 'g'
+       AND +e.event_type = 'git.commit'
+    WHERE d.ref IS NOT NULL
+      AND NOT (e.timestamp > d.timestamp AND e.timestamp <= d.until)
+),
+links AS MATERIALIZED (
+    SELECT dseq, cseq, link FROM windowed
     UNION ALL
-    SELECT w.dseq, w.cseq, 'window' FROM windowed AS w
-    WHERE NOT EXISTS (SELECT 1 FROM named AS n WHERE n.dseq = w.dseq AND n.cseq = w.cseq)
+    SELECT dseq, cseq, link FROM named_elsewhere
+),
+c AS MATERIALIZED (
+    -- Each linked commit's subject, its JSON parsed once however many decisions it follows.
+    SELECT seq, source_id AS sha, timestamp,
+           substr(data ->> '$.message', 1, instr((data ->> '$.message') || char(10), char(10)) - 1) AS subject
+    FROM eventlog
+    WHERE seq IN (SELECT cseq FROM links)
 )
 SELECT
     d.seq AS decision_seq,
@@ -41,7 +59,7 @@ SELECT
     c.timestamp AS committed_at,
     round(julianday(c.timestamp) - julianday(d.timestamp), 3) AS days_after,
     c.subject
-FROM links AS l
+FROM c
+CROSS JOIN links AS l ON l.cseq = c.seq  -- commits outer: links gets an automatic index on cseq
 JOIN d ON d.seq = l.dseq
-JOIN commits AS c ON c.seq = l.cseq
 ORDER BY d.timestamp, d.seq, c.timestamp, c.seq
