@@ -134,3 +134,39 @@ def test_term_stats_after_materialize(crafted, tmp_path):
 def test_tokens_rules():
     assert terms.tokens("Fix the DB_path bug in 3fa9c1e2b, 2025 v2 α-test") == ["fix", "db_path", "bug", "v2", "test"]
     assert terms.tokens("") == []
+
+
+SESSION = """# Session: cache the parses
+**ID**: 20251121-050000
+**Started**: 2025-11-21T10:00:00Z
+
+## Activity Log
+### 05:00 - Session Start
+Working on branch: main
+
+### 06:00 - Cache work
+
+**Key Decisions:**
+- Cache parses by blob id
+- Drop the old cache
+"""
+
+
+def test_term_stats_include_session_texts(repo, scrape):
+    repo.commit("Parser: cache parses", {"p.txt": "1\n"})
+    repo.commit("Session notes", {"layer/sessions/20251121-050000.md": SESSION})
+    scrape(repo.path)
+    from patina import repo as patina_repo
+
+    conn = store.connect(patina_repo.discover(str(repo.path)).db_path)
+    texts = [r[0] for r in conn.execute("SELECT content FROM observations ORDER BY seq")]
+    assert "Cache parses by blob id" in texts and "Drop the old cache" in texts
+    derived.rebuild_all(conn, only=["term_stats"])
+    corpus = dict((k, (d, n)) for k, d, n in table(conn, "term_corpus"))
+    assert corpus["commit"] == (2, 5)  # parser cache parses | session notes
+    assert corpus["session"][0] == len(texts)
+    assert corpus["all"] == (2 + len(texts), 5 + corpus["session"][1])
+    stats = {r[0]: r[1:3] for r in table(conn, "term_stats")}
+    in_sessions = sum(1 for t in texts if "cache" in terms.tokens(t))
+    assert stats["cache"] == (1 + in_sessions, 1 + sum(terms.tokens(t).count("cache") for t in texts))
+    assert stats["blob"][0] == sum(1 for t in texts if "blob" in terms.tokens(t)) >= 1

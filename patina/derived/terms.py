@@ -1,7 +1,8 @@
 """``term_stats``: vocabulary, document frequency and IDF of the project's own words.
 
-The corpus is every commit message and every session decision/observation text (the
-``session.*`` events whose data has an observation ``type``). A batch materializer: IDF
+The corpus is every commit message and every session observation text as it stands now
+(the ``observations`` view: decisions, patterns, work, context, observations; items a later
+version of their session file dropped are left out). A batch materializer: IDF
 changes for every term with every document, so it is rebuilt whole by
 ``patina materialize`` when stale rather than on the hook path.
 
@@ -28,7 +29,6 @@ it its it's just me more most my no not of on or our out over she so some than t
 there these they this those to too up us was we were what when where which while who why will with would
 you your
 """.split())
-OBSERVATION_TYPES = ("decision", "pattern", "work", "context", "observation")
 IDF_DECIMALS = 9  # rounded so the stored REAL is the same on every machine's libm
 
 
@@ -48,19 +48,12 @@ def idf(documents: int, doc_freq: int) -> float:
 
 
 def documents(conn: sqlite3.Connection) -> Iterator[tuple[str, str]]:
-    """(kind, text) for every document of the corpus, in seq order."""
-    marks = ",".join("?" * len(OBSERVATION_TYPES))
-    cur = conn.execute(
-        "SELECT event_type, data ->> '$.message', data ->> '$.content' FROM eventlog "
-        "WHERE event_type = 'git.commit' OR (event_type GLOB 'session.*' "
-        f"AND data ->> '$.type' IN ({marks})) ORDER BY seq",
-        OBSERVATION_TYPES,
-    )
-    for event_type, message, content in cur:
-        if event_type == "git.commit":
-            yield "commit", message or ""
-        else:
-            yield "session", content or ""
+    """(kind, text) for every document of the corpus: commits, then session observations."""
+    for (message,) in conn.execute("SELECT data ->> '$.message' FROM eventlog "
+                                   "WHERE event_type = 'git.commit' ORDER BY seq"):
+        yield "commit", message or ""
+    for (content,) in conn.execute("SELECT content FROM observations ORDER BY seq"):
+        yield "session", content or ""
 
 
 def statistics(docs: Iterable[tuple[str, str]]) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
