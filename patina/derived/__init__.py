@@ -51,8 +51,13 @@ def absorb_all(conn: sqlite3.Connection, truncated_to: int | None) -> None:
     for mat in load_all():
         seen, _ = get_meta(conn, mat.name)
         if truncated_to is not None and seen > truncated_to:
-            mat.reset(conn)
-            seen = 0
+            undo = getattr(mat, "truncate", None)
+            if undo is not None and mat.incremental:  # can undo events itself: cheaper than a rebuild
+                undo(conn, truncated_to)
+                seen = truncated_to
+            else:
+                mat.reset(conn)
+                seen = 0
         if seen > last_seq:  # log shorter than what we absorbed: rebuild
             mat.reset(conn)
             seen = 0

@@ -16,6 +16,10 @@ class Materializer(Protocol):
     def absorb(self, conn: sqlite3.Connection, after_seq: int) -> None:
         """Fold every event with seq > after_seq into the tables. Deterministic; no wall clock."""
 
+    # Optional: ``truncate(conn, keep_through)`` undoes every event after keep_through.
+    # When present, a truncated log rolls the materializer back instead of rebuilding it;
+    # the result must equal a rebuild of the kept prefix (verify checks it).
+
 
 def meta_key(name: str) -> str:
     return f"materializer:{name}"
