@@ -216,7 +216,9 @@ class CodeHistory:
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
         ctx = multiprocessing.get_context(method)
         chunk = max(1, min(32, len(args) // (WORKERS * 4)))
-        with ProcessPoolExecutor(max_workers=WORKERS, mp_context=ctx) as pool:
+        from patina.procs import die_with_parent  # a SIGKILLed update leaves no orphaned workers
+
+        with ProcessPoolExecutor(max_workers=WORKERS, mp_context=ctx, initializer=die_with_parent) as pool:
             return [(json.loads(text), text) if ok else (text, None)
                     for ok, text in pool.map(_parse_job_json, args, chunksize=chunk)]
 
