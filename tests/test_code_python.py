@@ -36,3 +36,20 @@ def test_signature_hash_ignores_position_but_not_parameters():
     b = by_id(facts_of("m.py", "\n\n\ndef f(x):\n    return 1\n"))[("code.function", "m.py::f")]
     c = by_id(facts_of("m.py", "def f(x, y):\n    pass\n"))[("code.function", "m.py::f")]
     assert a["signature_hash"] == b["signature_hash"] != c["signature_hash"]
+
+
+def test_history_add_change_rename_delete(repo, scrape):
+    from patina.sources.code.testing import step
+
+    v1 = "class Store:\n    def open(self):\n        pass\n"
+    v2 = "class Store:\n    def open(self, mode):\n        pass\n"
+    assert step(repo, scrape, "add", {"pkg/db.py": v1}) == [
+        ("code.class", "pkg/db.py::Store"), ("code.file", "pkg/db.py"), ("code.function", "pkg/db.py::Store::open")]
+    assert step(repo, scrape, "change", {"pkg/db.py": v2}) == [("code.function", "pkg/db.py::Store::open")]
+    assert step(repo, scrape, "rename", rename=("pkg/db.py", "pkg/store.py")) == [
+        ("code.removed", "pkg/db.py::Store"), ("code.removed", "pkg/db.py"), ("code.removed", "pkg/db.py::Store::open"),
+        ("code.class", "pkg/store.py::Store"), ("code.file", "pkg/store.py"),
+        ("code.function", "pkg/store.py::Store::open")]
+    assert step(repo, scrape, "delete", {"pkg/store.py": None}) == [
+        ("code.removed", "pkg/store.py::Store"), ("code.removed", "pkg/store.py"),
+        ("code.removed", "pkg/store.py::Store::open")]

@@ -25,3 +25,22 @@ def test_async_unsafe_and_crate_visibility():
 
 def test_trait_impl_methods_are_public_without_pub():
     assert fn("impl Display for Id { fn fmt(&self) {} }", "Id::fmt")["is_public"] is True
+
+
+def test_history_add_change_rename_delete(repo, scrape):
+    from patina.sources.code.testing import step
+
+    v1 = "pub fn open(p: &str) -> u8 { 0 }\n"
+    v2 = "pub fn open(p: &str, mode: u8) -> u8 { 0 }\n\nfn close() {}\n"
+    assert step(repo, scrape, "add", {"src/db.rs": v1}) == [
+        ("code.file", "src/db.rs"), ("code.function", "src/db.rs::open")]
+    assert step(repo, scrape, "change", {"src/db.rs": v2}) == [
+        ("code.function", "src/db.rs::close"), ("code.function", "src/db.rs::open")]
+    assert step(repo, scrape, "rename", rename=("src/db.rs", "src/store.rs")) == [
+        ("code.removed", "src/db.rs"), ("code.removed", "src/db.rs::close"), ("code.removed", "src/db.rs::open"),
+        ("code.file", "src/store.rs"), ("code.function", "src/store.rs::close"),
+        ("code.function", "src/store.rs::open")]
+    assert step(repo, scrape, "drop close", {"src/store.rs": v1}) == [
+        ("code.removed", "src/store.rs::close"), ("code.function", "src/store.rs::open")]
+    assert step(repo, scrape, "delete", {"src/store.rs": None}) == [
+        ("code.removed", "src/store.rs"), ("code.removed", "src/store.rs::open")]

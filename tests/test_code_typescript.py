@@ -27,3 +27,23 @@ def test_overload_signatures_keep_the_first_and_accessibility_is_read():
     assert facts[("code.function", "a.ts::K::p")]["visibility"] == "private"
     assert facts[("code.function", "a.ts::K::p")]["return_type"] == "number"
     assert facts[("code.member", "a.ts::K::q")]["visibility"] == "protected"
+
+
+def test_history_add_change_rename_delete(repo, scrape):
+    from patina.sources.code.testing import step
+
+    v1 = "export interface Db {\n  open(p: string): void;\n}\n"
+    v2 = "export interface Db {\n  open(p: string, m: number): void;\n}\nexport type Id = string;\n"
+    assert step(repo, scrape, "add", {"src/db.ts": v1}) == [
+        ("code.file", "src/db.ts"), ("code.function", "src/db.ts::Db::open"), ("code.interface", "src/db.ts::Db")]
+    assert step(repo, scrape, "change", {"src/db.ts": v2}) == [
+        ("code.function", "src/db.ts::Db::open"), ("code.type", "src/db.ts::Id")]
+    assert step(repo, scrape, "to tsx", rename=("src/db.ts", "src/db.tsx")) == [
+        ("code.removed", "src/db.ts"), ("code.removed", "src/db.ts::Db::open"), ("code.removed", "src/db.ts::Db"),
+        ("code.removed", "src/db.ts::Id"),
+        ("code.file", "src/db.tsx"), ("code.function", "src/db.tsx::Db::open"),
+        ("code.interface", "src/db.tsx::Db"), ("code.type", "src/db.tsx::Id")]
+    assert step(repo, scrape, "drop Id", {"src/db.tsx": v1.replace("m: number", "")}) == [
+        ("code.removed", "src/db.tsx::Id"), ("code.function", "src/db.tsx::Db::open")]
+    assert step(repo, scrape, "delete", {"src/db.tsx": None}) == [
+        ("code.removed", "src/db.tsx"), ("code.removed", "src/db.tsx::Db::open"), ("code.removed", "src/db.tsx::Db")]

@@ -121,3 +121,27 @@ def head_state(git_dir: str, commit: str, config: dict | None = None) -> dict[tu
         return out
     finally:
         reader.close()
+
+
+def step(repo: Any, scrape: Any, message: str, files: dict[str, str | bytes | None] | None = None,
+         rename: tuple[str, str] | None = None) -> list[tuple[str, str]]:
+    """Commit (writing ``files``, None deletes; ``rename`` = (old, new) via ``git mv``), update
+    the log, check that the current-state views equal the facts extracted from HEAD's tree,
+    and return the (event_type, source_id) of the code events this commit appended, in order.
+
+    ``repo`` and ``scrape`` are the tests' fixtures (tests/gitutil.Repo, conftest.build)."""
+    from patina import repo as patina_repo
+
+    r = patina_repo.discover(str(repo.path))
+    before = 0
+    if os.path.exists(r.db_path):
+        conn = sqlite3.connect(r.db_path)
+        before = conn.execute("SELECT coalesce(max(seq), 0) FROM eventlog").fetchone()[0]
+        conn.close()
+    if rename:
+        repo.git("mv", rename[0], rename[1])
+    repo.commit(message, files or {})
+    _, rows = scrape(repo.path)
+    head = repo.head()
+    assert current_state(r.db_path) == head_state(r.git_dir, head), "views differ from HEAD's facts"
+    return [(row[1], row[3]) for row in rows if row[0] > before and row[1].startswith("code.")]
