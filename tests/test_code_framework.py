@@ -401,3 +401,17 @@ def test_a_missing_old_blob_falls_back_to_the_facts_in_the_log(repo, scrape):
     repo.commit("2", {"a.py": V2})
     _, rows = scrape(repo.path)
     assert summary(rows)[4:] == [("code.function", "a.py::f"), ("code.function", "a.py::h")]
+
+
+def test_a_non_utf8_path_is_spelled_as_the_git_source_spells_it(repo, scrape):
+    name = b"caf\xe9.py"
+    import subprocess
+
+    with open(os.path.join(os.fsencode(str(repo.path)), name), "wb") as fh:
+        fh.write(b"def f():\n    pass\n")
+    subprocess.run(["git", "add", "."], cwd=repo.path, check=True)
+    repo.commit("odd name")
+    _, rows = scrape(repo.path)
+    files = {r[4] for r in rows if r[1].startswith("code.")}
+    assert files == {"caf\\xe9.py"}
+    assert_views_equal_head(repo.path)

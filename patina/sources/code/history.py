@@ -324,7 +324,7 @@ class CodeHistory:
                 continue
             meta, _, raw_path = entry.partition(b"\t")
             mode, kind, oid = meta.decode().split()
-            path = raw_path.decode("utf-8", "surrogateescape")
+            path = raw_path.decode("utf-8", "backslashreplace")  # as the git source spells paths
             if kind == "blob" and mode in REGULAR_MODES and self.source.language_of(path):
                 out.append((path, oid, mode))
         return sorted(out)
