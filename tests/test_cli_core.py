@@ -24,7 +24,7 @@ def run(*args, cwd=None, env=None):
 
 @pytest.fixture
 def built(repo: Repo):
-    repo.commit("first commit", {"a.py": "def f():\n    return 1\n"})
+    repo.commit("first commit", {"a.txt": "one\n"})
     repo.commit("second commit", {"b.txt": "b\n"})
     proc = run("scrape", cwd=repo.path)
     assert proc.returncode == 0, proc.stderr
