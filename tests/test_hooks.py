@@ -213,3 +213,14 @@ def test_verify_reports_the_first_difference(hooked):
     assert proc.returncode == 1
     assert proc.stdout.splitlines()[0] == "different: first difference at seq 2"
     assert "differs in data" in proc.stdout
+
+
+def test_verify_skips_a_stale_batch_table_and_compares_a_current_one(hooked):
+    assert patina("materialize", cwd=hooked.path).returncode == 0
+    assert patina("verify", cwd=hooked.path).returncode == 0  # term_stats current: compared
+    hooked.commit("two", {"b.txt": "b\n"})  # term_stats now stale (batch)
+    proc = patina("verify", "--json", cwd=hooked.path)
+    result = json.loads(proc.stdout)
+    assert proc.returncode == 0, result["summary"]
+    assert result["tables"]["term_stats"].startswith("skipped: stale")
+    assert result["tables"]["co_changes"] == "identical"

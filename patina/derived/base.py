@@ -9,6 +9,7 @@ from typing import Protocol
 class Materializer(Protocol):
     name: str  # e.g. "co_changes"
     incremental: bool  # False: batch, rebuilt by `patina materialize`
+    tables: tuple[str, ...]  # what it writes (verify skips a stale batch materializer's tables)
 
     def reset(self, conn: sqlite3.Connection) -> None:
         """Empty the derived tables (they exist: created by patina/schema/*.sql)."""

@@ -37,6 +37,7 @@ def pair_counts(conn: sqlite3.Connection, after_seq: int, max_files: int) -> dic
 
 class CoChanges:
     name = "co_changes"
+    tables = ("co_changes",)
     incremental = True
 
     def reset(self, conn: sqlite3.Connection) -> None:

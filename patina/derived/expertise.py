@@ -26,6 +26,7 @@ _UPSERT = (
 
 class AuthorExpertise:
     name = "author_expertise"
+    tables = ("author_expertise",)
     incremental = True
 
     def reset(self, conn: sqlite3.Connection) -> None:

@@ -80,6 +80,7 @@ def statistics(docs: Iterable[tuple[str, str]]) -> tuple[dict[str, list[int]], d
 class TermStats:
     name = "term_stats"
     incremental = False
+    tables = ("term_stats", "term_corpus")
 
     def reset(self, conn: sqlite3.Connection) -> None:
         conn.execute("DELETE FROM term_stats")

@@ -110,6 +110,7 @@ class SearchIndex:
     """Materializer for ``scry_docs`` + ``scry_fts`` (see patina/schema/50_scry.sql)."""
 
     name = "scry"
+    tables = ("scry_docs", "scry_fts")
     incremental = True
 
     def reset(self, conn: sqlite3.Connection) -> None:

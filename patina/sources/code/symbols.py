@@ -32,6 +32,7 @@ def name_words(qualified_name: str) -> str:
 
 class CodeSymbolIndex:
     name = "code_symbols_fts"
+    tables = ("code_symbols_fts", "code_symbols_keys")
     incremental = True
 
     def reset(self, conn: sqlite3.Connection) -> None:
