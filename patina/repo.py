@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 import subprocess
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from patina.errors import NotARepository, UsageError
 from patina.gitcmd import git_env
@@ -14,8 +14,7 @@ DATA_DIR = ".patina/data"
 DB_NAME = "patina.db"
 
 
-@dataclass(frozen=True)
-class Repo:
+class Repo(NamedTuple):
     git_dir: str  # absolute
     common_dir: str  # absolute; differs from git_dir in a linked worktree
     work_tree: str | None  # absolute; None when bare

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
-from importlib import resources
 from typing import Iterable
 
 from patina import __version__
@@ -16,11 +15,16 @@ from patina.events import Event, canonical_json
 SCHEMA_VERSION = 1
 
 
+SCHEMA_DIR = os.path.join(os.path.dirname(__file__), "schema")
+
+
 def schema_sql() -> str:
     """Every ``patina/schema/*.sql`` file, in name order (core first, then one per source)."""
-    files = sorted((p for p in resources.files("patina.schema").iterdir() if p.name.endswith(".sql")),
-                   key=lambda p: p.name)
-    return "\n".join(p.read_text(encoding="utf-8") for p in files)
+    parts = []
+    for name in sorted(n for n in os.listdir(SCHEMA_DIR) if n.endswith(".sql")):
+        with open(os.path.join(SCHEMA_DIR, name), encoding="utf-8") as fh:
+            parts.append(fh.read())
+    return "\n".join(parts)
 
 
 def build_fingerprint() -> str:

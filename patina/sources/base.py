@@ -1,17 +1,19 @@
-"""Plain data handed to sources, and the protocol a diff-driven source follows."""
+"""Plain data handed to sources, and the protocol a diff-driven source follows.
+
+NamedTuples, not dataclasses: this module is on the hook path, and importing dataclasses
+(which imports inspect) costs ~10 ms there.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Iterator, Protocol
+from typing import Any, Callable, Iterable, Iterator, NamedTuple, Protocol
 
 from patina.events import Event
 
 ZERO_OID = "0" * 40
 
 
-@dataclass(frozen=True)
-class FileChange:
+class FileChange(NamedTuple):
     """One row of ``git diff-tree --raw --numstat`` against the first parent."""
 
     path: str  # new path (the old one for a deletion)
@@ -26,8 +28,7 @@ class FileChange:
     binary: bool
 
 
-@dataclass(frozen=True)
-class CommitRecord:
+class CommitRecord(NamedTuple):
     """A commit as the pipeline sees it."""
 
     sha: str
@@ -57,8 +58,7 @@ class CommitRecord:
         return utc_timestamp(self.commit_time)
 
 
-@dataclass
-class SourceContext:
+class SourceContext(NamedTuple):
     """What a source may use besides the commit: all of it derived from git objects.
 
     - ``read_blob(oid)`` returns the blob's bytes, or None when the object is missing.
@@ -74,7 +74,7 @@ class SourceContext:
     query: Callable[..., list[tuple]]
     warn: Callable[[str], None]
     cache_dir: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = {}  # noqa: RUF012 - always passed by the pipeline
 
 
 class DiffSource(Protocol):

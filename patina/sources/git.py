@@ -13,7 +13,6 @@ import re
 import subprocess
 import tempfile
 import threading
-from dataclasses import dataclass, field
 from typing import Iterable, Iterator, Sequence
 
 from patina import gitcmd
@@ -34,12 +33,14 @@ def read_graph(git_dir: str, tip: str, base: str | None) -> dict[str, tuple[str,
     return graph
 
 
-@dataclass
 class Step:
     """One first-parent commit and the commits its merge brings in (already ordered)."""
 
-    fp: str
-    brought_in: list[str] = field(default_factory=list)
+    __slots__ = ("fp", "brought_in")
+
+    def __init__(self, fp: str, brought_in: list[str] | None = None) -> None:
+        self.fp = fp
+        self.brought_in = brought_in or []
 
 
 def first_parent_chain(graph: dict[str, tuple[str, ...]], tip: str) -> list[str]:
@@ -303,7 +304,7 @@ class CommitReader:
                     rec = records[0]
                     if args is _LOG_ARGS:
                         return rec
-                    return CommitRecord(**{**rec.__dict__, "incomplete": True})
+                    return rec._replace(incomplete=True)
         from patina.errors import GitError
 
         raise GitError(f"cannot read commit {sha}: its object is missing or damaged")
