@@ -31,6 +31,31 @@ def _start(args, cwd, extra_env=None):
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
+def _patina_processes_in(path: Path) -> list[int]:
+    """Live patina processes (a killed update's pool workers, say) working in ``path``."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cmd = (proc / "cmdline").read_bytes()
+            cwd = os.readlink(proc / "cwd")
+            state = next((line for line in (proc / "status").read_text().splitlines()
+                          if line.startswith("State:")), "")
+        except OSError:
+            continue
+        if b"patina" in cmd and cwd == str(path) and "Z" not in state:
+            found.append(int(proc.name))
+    return found
+
+
+def _no_orphans(path: Path) -> None:
+    deadline = time.monotonic() + 5
+    while _patina_processes_in(path) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _patina_processes_in(path) == []
+
+
 def _consistent(path: Path, allowed_heads: set[str | None]) -> None:
     from patina import repo as prepo, store
 
@@ -62,6 +87,7 @@ def test_sigkill_during_incremental_append(big_repo):
         time.sleep(delay)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
+        _no_orphans(big_repo)
         _consistent(big_repo, {old, new})
         assert patina("scrape", "--quiet", cwd=big_repo).returncode == 0
         assert built_head(big_repo) == new
@@ -79,6 +105,7 @@ def test_sigkill_during_full_rebuild_keeps_the_old_file(big_repo):
         time.sleep(delay)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
+        _no_orphans(big_repo)
         _consistent(big_repo, {head})
     assert patina("scrape", "--quiet", cwd=big_repo).returncode == 0
     assert not list(Path(r.db_path).parent.glob("patina.db.tmp-*"))  # stale temp files cleaned
