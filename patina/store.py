@@ -5,7 +5,8 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
-from typing import Iterable
+from contextlib import contextmanager
+from typing import Iterable, Iterator
 
 from patina import __version__
 from patina.errors import DatabaseError
@@ -48,6 +49,19 @@ def connect(path: str, *, readonly: bool = False) -> sqlite3.Connection:
         conn.execute("PRAGMA synchronous = FULL")
     conn.execute("PRAGMA busy_timeout = 30000")
     return conn
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection, *, immediate: bool = True) -> Iterator[sqlite3.Connection]:
+    """One transaction: committed when the block ends, rolled back on any exception
+    (a killed process leaves SQLite's journal, which rolls back on the next open)."""
+    conn.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
 
 
 def create_schema(conn: sqlite3.Connection) -> None:

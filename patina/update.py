@@ -260,8 +260,7 @@ def _incremental(repo, db_path, target, config, cfg_fp, progress, warn, max_comm
         base = _shared_base(conn, repo, target)
         if base is None:
             return None
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with store.transaction(conn):
             last_pos = conn.execute("SELECT coalesce(max(pos), 0) FROM fp_chain").fetchone()[0]
             truncated_to = None
             action = "append"
@@ -277,10 +276,6 @@ def _incremental(repo, db_path, target, config, cfg_fp, progress, warn, max_comm
             from patina import derived
 
             derived.absorb_all(conn, truncated_to)
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
         return UpdateResult(head=target, action=action, events_added=n_events, commits_added=n_commits,
                             truncated_to=truncated_to, last_seq=store.last_seq(conn))
     finally:

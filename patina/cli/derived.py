@@ -40,13 +40,8 @@ def materialize_cmd(full, repo_path, db_path):
         try:
             if store.health(conn, quick=True) != "ok":
                 raise DatabaseError(f"{repo.db_path} is not a current Patina database: run `patina scrape`")
-            conn.execute("BEGIN IMMEDIATE")
-            try:
+            with store.transaction(conn):
                 done = run_materialize(conn, full)
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
         finally:
             conn.close()
     if done:

@@ -144,17 +144,12 @@ def add_note(text: str, tags: Sequence[str] = (), home_dir: str | None = None) -
     conn = open_db(home_dir, create=True)
     assert conn is not None
     try:
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with store.transaction(conn):
             row = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'eventlog'").fetchone()
             after = max(row[0] if row else 0, store.last_seq(conn))
             event = Event("persona.note", _now(), "persona", None, {"content": content, "tags": clean})
             seq = store.append(conn, [event], after)
             _absorb(conn)
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
     finally:
         conn.close()
     return Note(seq, event.timestamp, content, clean)
@@ -184,8 +179,7 @@ def forget(note_id: int, home_dir: str | None = None) -> bool:
     if conn is None:
         return False
     try:
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with store.transaction(conn):
             gone = conn.execute("DELETE FROM eventlog WHERE seq = ? AND event_type = 'persona.note'",
                                 (note_id,)).rowcount > 0
             if gone:
@@ -194,10 +188,6 @@ def forget(note_id: int, home_dir: str | None = None) -> bool:
                 conn.execute("INSERT INTO scry_fts(scry_fts) VALUES ('optimize')")
                 last_seq, last_ts = derived_meta.last_event(conn)
                 derived_meta.set_meta(conn, SearchIndex.name, last_seq, last_ts)
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
     finally:
         conn.close()
     return gone
