@@ -203,12 +203,14 @@ def _write_meta(conn: sqlite3.Connection, repo: Repo, target: str | None, cfg_fp
 
 def update(repo: Repo, *, full: bool = False, until: str | None = None, progress: Progress | None = None,
            warn: Callable[[str], None] | None = None, max_commits: int | None = None,
-           db_path: str | None = None, at: str | None = None) -> UpdateResult:
+           db_path: str | None = None, at: str | None = None, batch: bool = False) -> UpdateResult:
     """Bring the database at ``db_path`` (default: the repository's) up to HEAD (or ``until``).
 
     The caller holds the lock (see patina.lock). ``max_commits`` (hooks): raise
     NeedsBackground instead of doing more than that much work in the foreground.
     ``at``: build for this commit instead of HEAD (verify rebuilds what the live log was built for).
+    ``batch``: also rebuild stale batch materializers (term statistics) in the same transaction;
+    `patina scrape` asks for it, hooks do not (they stay quick).
     """
     db_path = db_path or repo.db_path
     warnings: list[str] = []
@@ -232,14 +234,24 @@ def update(repo: Repo, *, full: bool = False, until: str | None = None, progress
     _remove_stale_temp_files(db_path)
 
     if not full and os.path.exists(db_path):
-        result = _incremental(repo, db_path, target, config, cfg_fp, progress, _warn, max_commits)
+        result = _incremental(repo, db_path, target, config, cfg_fp, progress, _warn, max_commits, batch)
         if result is not None:
             result.warnings = warnings
             return result
-    return _rebuild(repo, db_path, target, config, cfg_fp, progress, _warn, max_commits, warnings)
+    return _rebuild(repo, db_path, target, config, cfg_fp, progress, _warn, max_commits, warnings, batch)
 
 
-def _incremental(repo, db_path, target, config, cfg_fp, progress, warn, max_commits) -> UpdateResult | None:
+def _absorb(conn: sqlite3.Connection, truncated_to: int | None, batch: bool) -> None:
+    from patina import derived
+
+    derived.absorb_all(conn, truncated_to)
+    if batch:
+        stale = derived.stale(conn)
+        if stale:
+            derived.rebuild_all(conn, only=stale)
+
+
+def _incremental(repo, db_path, target, config, cfg_fp, progress, warn, max_commits, batch) -> UpdateResult | None:
     """Append or truncate-and-replay in one transaction; None when only a rebuild will do."""
     try:
         conn = store.connect(db_path)
@@ -254,6 +266,9 @@ def _incremental(repo, db_path, target, config, cfg_fp, progress, warn, max_comm
             return None
         stored_head = store.get_meta(conn, "head")
         if stored_head == target:
+            if batch and _stale(conn):
+                with store.transaction(conn):
+                    _absorb(conn, None, batch)
             return UpdateResult(head=target, action="unchanged", last_seq=store.last_seq(conn))
         if target is None:
             return None  # HEAD became unborn: rebuild (to an empty log)
@@ -273,16 +288,20 @@ def _incremental(repo, db_path, target, config, cfg_fp, progress, warn, max_comm
                              "(SELECT source_id FROM eventlog WHERE event_type = 'git.commit')")
             n_events, n_commits = _fill(conn, repo, target, base, config, progress, warn, max_commits)
             _write_meta(conn, repo, target, cfg_fp, config)
-            from patina import derived
-
-            derived.absorb_all(conn, truncated_to)
+            _absorb(conn, truncated_to, batch)
         return UpdateResult(head=target, action=action, events_added=n_events, commits_added=n_commits,
                             truncated_to=truncated_to, last_seq=store.last_seq(conn))
     finally:
         conn.close()
 
 
-def _rebuild(repo, db_path, target, config, cfg_fp, progress, warn, max_commits, warnings) -> UpdateResult:
+def _stale(conn: sqlite3.Connection) -> bool:
+    from patina import derived
+
+    return bool(derived.stale(conn))
+
+
+def _rebuild(repo, db_path, target, config, cfg_fp, progress, warn, max_commits, warnings, batch) -> UpdateResult:
     """Build from an empty log into a new file, then rename it into place."""
     if max_commits is not None and target is not None:
         count = int(gitcmd.out(repo.git_dir, ["rev-list", "--count", target]) or 0)
@@ -301,9 +320,7 @@ def _rebuild(repo, db_path, target, config, cfg_fp, progress, warn, max_commits,
             _write_meta(conn, repo, target, cfg_fp, config)
         else:
             _write_meta(conn, repo, None, cfg_fp, config)
-        from patina import derived
-
-        derived.absorb_all(conn, None)
+        _absorb(conn, None, batch)
         conn.execute("COMMIT")
         last = store.last_seq(conn)
         conn.execute("PRAGMA journal_mode = DELETE")

@@ -124,3 +124,17 @@ def test_every_command_has_help_with_an_example():
             assert res.exit_code == 0, (argv, res.output)
             assert "Example" in res.output, argv
     assert set(names) <= set(COMMANDS)
+
+
+def test_scrape_brings_batch_tables_current_and_hooks_leave_them(built):
+    info = json.loads(run("status", "--json", cwd=built.path).stdout)
+    assert info["stale_derived"] == []  # `patina scrape` built term_stats too
+    from patina import repo as prepo, update
+
+    update.update(prepo.discover(str(built.path)))  # what a hook runs: no batch work
+    built.commit("third", {"c.txt": "c\n"})
+    update.update(prepo.discover(str(built.path)))
+    info = json.loads(run("status", "--json", cwd=built.path).stdout)
+    assert info["stale_derived"] == ["term_stats"]
+    assert run("scrape", "--quiet", cwd=built.path).returncode == 0
+    assert json.loads(run("status", "--json", cwd=built.path).stdout)["stale_derived"] == []

@@ -94,7 +94,8 @@ def scrape_cmd(repo_path, db_path, full, until, quiet):
 
     Updates incrementally: appends what is new since the last build, or truncates back to
     the newest first-parent commit the log shares with HEAD and replays (after a rebase,
-    reset or branch switch). --full rebuilds from scratch.
+    reset or branch switch). --full rebuilds from scratch. Also brings the batch derived
+    tables (term statistics) current, which the hooks leave for later.
 
     \b
     Examples:
@@ -115,7 +116,7 @@ def scrape_cmd(repo_path, db_path, full, until, quiet):
     report, close = _progress_printer(quiet)
     start = time.monotonic()
     try:
-        result = run_update(repo, full=full, until=until, progress=report,
+        result = run_update(repo, full=full, until=until, progress=report, batch=True,
                             warn=lambda m: click.echo(f"patina: warning: {m}", err=True))
     finally:
         close()
