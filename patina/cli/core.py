@@ -241,23 +241,6 @@ def sql_cmd(query, repo_path, db_path, fmt):
         raise QueryError(f"query failed: {exc}") from None
     finally:
         conn.close()
-    write_rows(cols, rows, fmt or "table")
+    from patina.projections import render
 
-
-def write_rows(cols: list[str], rows: list[tuple], fmt: str) -> None:
-    """Rows as an aligned table, JSON or CSV on stdout."""
-    if fmt == "json":
-        echo_json([dict(zip(cols, r)) for r in rows])
-    elif fmt == "csv":
-        import csv
-
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(cols)
-        writer.writerows(rows)
-    else:
-        cells = [[("" if v is None else str(v)).replace("\n", " ") for v in r] for r in rows]
-        widths = [min(60, max([len(c)] + [len(r[i]) for r in cells])) for i, c in enumerate(cols)]
-        click.echo("  ".join(c.ljust(w) for c, w in zip(cols, widths)).rstrip())
-        click.echo("  ".join("-" * w for w in widths))
-        for r in cells:
-            click.echo("  ".join((v if len(v) <= w else v[: w - 1] + "…").ljust(w) for v, w in zip(r, widths)).rstrip())
+    click.echo(render(cols, rows, fmt or "table"), nl=False)
