@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 from itertools import combinations
@@ -79,17 +80,73 @@ def test_decision_context_params(timeline):
                                                                                (sha["k3"],)]
 
 
+def obj(sha: str, name: str) -> dict:
+    """A commit as causality lists it (its subject: the message's first line)."""
+    return {"sha": sha, "timestamp": K[name], "subject": f"{name}: change"}
+
+
 def test_causality_window_and_named_links(timeline):
     conn, sha = timeline
-    got = rows(conn, "causality")
-    assert pick(got, "decision", "link", "sha", "days_after") == [
-        ("Use SQLite", "window", sha["k4"], 0.042),      # same day, an hour after
-        ("Use SQLite", "window", sha["k5"], 14.0),       # exactly 14 days: in; k6 (1 s later) out
-        ("Cache parses", "window", sha["k5"], 10.417),
-        ("Cache parses", "named", sha["k6"], 10.417),    # named by short sha (case-insensitive), listed once
+    cols, out = projections.run(conn, "causality")
+    assert cols == ["decision_seq", "session_id", "decided_at", "decision", "commits", "named_ref", "named",
+                    "following"]
+    got = [dict(zip(cols, r)) for r in out]
+    assert [r["decision_seq"] for r in got] == [seq for (seq,) in conn.execute(
+        "SELECT seq FROM observations WHERE type = 'decision' ORDER BY seq")]
+    assert [{k: (json.loads(v) if k in ("named", "following") and v else v) for k, v in r.items()
+             if k != "decision_seq"} for r in got] == [
+        {"session_id": "s1", "decided_at": D1, "decision": "Use SQLite", "commits": 2,
+         "named_ref": None, "named": None,
+         # same day, an hour after; exactly 14 days: in (k6, 1 s later, out); k3 (an hour before) out
+         "following": [obj(sha["k4"], "k4"), obj(sha["k5"], "k5")]},
+        {"session_id": "s2", "decided_at": D2, "decision": "Cache parses", "commits": 2,
+         "named_ref": sha["k6"][:7],  # named by short sha, upper case: the prefix, lower case
+         "named": [obj(sha["k6"], "k6")],
+         "following": [obj(sha["k5"], "k5"), obj(sha["k6"], "k6")]},  # a named commit can follow too
     ]
-    named_only = rows(conn, "causality", days=0)
-    assert pick(named_only, "decision", "link", "sha") == [("Cache parses", "named", sha["k6"])]
+
+
+def test_causality_params(timeline):
+    conn, sha = timeline
+    assert pick(rows(conn, "causality", days=0), "decision", "commits", "named", "following") == [
+        ("Use SQLite", 0, None, "[]"),
+        ("Cache parses", 0, json.dumps([obj(sha["k6"], "k6")], separators=(",", ":")), "[]")]
+    assert pick(rows(conn, "causality", session="s1"), "decision", "commits") == [("Use SQLite", 2)]
+    assert pick(rows(conn, "causality", days=11), "commits") == [(1,), (2,)]  # D1 + 11 d < k5
+
+
+def test_causality_named_prefixes_and_same_second_commits():
+    """Named links: any case, trimmed, >= 4 hex digits, every commit the prefix matches (in time
+    order); commits of one second follow in log order; the subject is the message's first line."""
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    store.create_schema(conn)
+    t = "2025-03-01T12:00:00Z"
+    shas = {"a": "abcd2" + "0" * 35, "b": "abcd1" + "0" * 35, "c": "ffff" + "0" * 36}
+    store.append(conn, [
+        decision("s", "2025-03-01T11:00:00Z", "ambiguous", commit=" ABCD "),
+        decision("s", "2025-03-01T11:00:01Z", "too short", commit="abc"),
+        decision("s", "2025-03-01T11:00:02Z", "not hex", commit="abcz1"),
+        decision("s", "2025-03-01T11:00:03Z", "unknown", commit="0123456"),
+        decision("s", "2025-03-01T11:00:04Z", "exact", commit=shas["b"]),
+        commit_event("1" * 40, "2025-03-01T11:00:04Z", "ann", ["x"], message="at 'exact'"),
+        commit_event(shas["a"], t, "ann", ["x"], message="first a\n\nbody"),
+        commit_event(shas["b"], t, "ann", ["x"], message="only b"),
+        commit_event(shas["c"], "2025-03-01T12:00:01Z", "ann", ["x"], message=""),
+    ], 0)
+    got = rows(conn, "causality", days=1)
+    a = {"sha": shas["a"], "timestamp": t, "subject": "first a"}
+    b = {"sha": shas["b"], "timestamp": t, "subject": "only b"}
+    c = {"sha": shas["c"], "timestamp": "2025-03-01T12:00:01Z", "subject": ""}
+    at = {"sha": "1" * 40, "timestamp": "2025-03-01T11:00:04Z", "subject": "at 'exact'"}
+    assert [(r["decision"], r["commits"], json.loads(r["following"])) for r in got] == \
+        [(d, 4, [at, a, b, c]) for d in ("ambiguous", "too short", "not hex", "unknown")] + \
+        [("exact", 3, [a, b, c])]  # a commit at the decision's second is not after it
+    assert [(r["named_ref"], r["named"] and json.loads(r["named"])) for r in got] == [
+        ("abcd", [a, b]), (None, None), (None, None), ("0123456", []), (shas["b"], [b])]
+    cols, first = projections.run(conn, "causality", {"days": "1"}, limit=1)
+    assert [r[3] for r in first] == ["ambiguous"]
+    nested = json.loads(projections.render(cols, first, "json"))
+    assert nested[0]["named"] == [a, b] and nested[0]["following"] == [at, a, b, c]
 
 
 def test_decisions_between_whole_days(timeline):
@@ -233,6 +290,20 @@ def test_render_formats():
     assert table[0] == "a  b" and table[2] == "1  x y"
     assert table[3] == "   " + "z" * 59 + "…"
     assert projections.render(cols, [], "json") == "[]\n"
+    nested = [(projections.JsonText('[{"x":1}]'), '["not", "nested"]')]
+    assert projections.render(cols, nested, "json") == \
+        '[\n  {\n    "a": [{"x":1}],\n    "b": "[\\"not\\", \\"nested\\"]"\n  }\n]\n'
+    assert projections.render(cols, nested, "csv") == 'a,b\n"[{""x"":1}]","[""not"", ""nested""]"\n'
+    with pytest.raises(ValueError):
+        projections.render(cols, [(projections.JsonText("[1,"), None)], "json")
+
+
+def test_json_columns_header():
+    proj = projections.parse("x", "-- X.\n--\n-- @param n int 1 N.\n-- @json a b\nSELECT 1")
+    assert proj.json_columns == ("a", "b") and proj.description == "X."
+    assert projections.load("causality").json_columns == ("named", "following")
+    with pytest.raises(ValueError, match="malformed @json"):
+        projections.parse("x", "-- @json\nSELECT 1")
 
 
 # --- real session files, committed in git ------------------------------------------------------
@@ -267,8 +338,10 @@ def test_projections_over_a_committed_session_file(repo, scrape):
                         "WHERE type = 'decision'").fetchall() == [
         ("20251121-050000", "2025-11-21T11:00:00Z", k1[:8], "Cache parses by blob id")]
     assert pick(rows(conn, "decision-context"), "decision", "sha") == [("Cache parses by blob id", k2)]
-    assert pick(rows(conn, "causality"), "link", "sha", "days_after") == [
-        ("named", k1, -7.0), ("window", k3, 0.021)]
+    (got,) = rows(conn, "causality")
+    assert (got["commits"], got["named_ref"], json.loads(got["named"]), json.loads(got["following"])) == (
+        1, k1[:8], [{"sha": k1, "timestamp": "2025-11-14T10:59:59Z", "subject": "k1: early"}],
+        [{"sha": k3, "timestamp": "2025-11-21T11:30:00Z", "subject": "k3: after"}])
     assert pick(rows(conn, "commits-around", session="20251121-050000", days=1), "sha", "days_from_start") == [
         (k2, 0.021), (k3, 0.063)]
     assert pick(rows(conn, "decisions-between", since="2025-11-21", until="2025-11-21"), "seq") == \
