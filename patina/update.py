@@ -136,6 +136,7 @@ def _fill(conn: sqlite3.Connection, repo: Repo, target: str, base: tuple[int, st
           config: dict[str, Any], progress: Progress | None, warn: Callable[[str], None],
           max_commits: int | None) -> tuple[int, int]:
     """Append the steps from ``base`` (exclusive) to ``target``. Returns (events, commits)."""
+    from patina import derived
     from patina.sources import git as gitsrc
 
     graph = gitsrc.read_graph(repo.git_dir, target, base[1] if base else None)
@@ -173,6 +174,8 @@ def _fill(conn: sqlite3.Connection, repo: Repo, target: str, base: tuple[int, st
             seq = store.append(conn, rows, seq)
             conn.executemany("INSERT INTO fp_chain(pos, sha, last_seq) VALUES (?, ?, ?)", chain_rows)
             n_events += len(rows)
+            # Absorb as we go: derived work overlaps with git still reading on the other core.
+            derived.absorb_all(conn, None)
             for _, records in batch:
                 n_commits += len(records)
                 incomplete.extend(r.sha for r in records if r.incomplete)
@@ -286,9 +289,10 @@ def _incremental(repo, db_path, target, config, cfg_fp, progress, warn, max_comm
                 conn.execute("DELETE FROM fp_chain WHERE pos > ?", (base[0],))
                 conn.execute("DELETE FROM incomplete_commits WHERE sha NOT IN "
                              "(SELECT source_id FROM eventlog WHERE event_type = 'git.commit')")
+                _absorb(conn, truncated_to, False)  # roll derived state back to the kept log
             n_events, n_commits = _fill(conn, repo, target, base, config, progress, warn, max_commits)
             _write_meta(conn, repo, target, cfg_fp, config)
-            _absorb(conn, truncated_to, batch)
+            _absorb(conn, None, batch)
         return UpdateResult(head=target, action=action, events_added=n_events, commits_added=n_commits,
                             truncated_to=truncated_to, last_seq=store.last_seq(conn))
     finally:
