@@ -296,6 +296,24 @@ def test_parallel_and_inline_parsing_give_the_same_events(repo, scrape, monkeypa
     assert parallel == inline
 
 
+def test_a_failing_parse_worker_costs_time_not_facts(repo, scrape, monkeypatch):
+    """The forked worker dies before sending its results: its files are parsed inline."""
+    from patina.sources.code import history
+
+    repo.commit("1", {f"w{i}.py": f"def f{i}():\n    g{i}()\n" for i in range(40)})
+    monkeypatch.setattr(history, "PARALLEL_MIN", 10_000)
+    _, inline = scrape(repo.path, full=True)
+    os.remove(os.path.join(patina_repo.discover(str(repo.path)).data_dir, "cache", "code-facts.db"))
+
+    def broken(*args):
+        raise RuntimeError("worker crashed")
+
+    monkeypatch.setattr(history, "PARALLEL_MIN", 1)
+    monkeypatch.setattr(history, "_child", broken)
+    _, forked = scrape(repo.path, full=True)
+    assert forked == inline
+
+
 # -- symbol search ----------------------------------------------------------------------------------
 
 def fts(repo_path, match):

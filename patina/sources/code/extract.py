@@ -68,7 +68,8 @@ class Definition:
     end: int
     parent: "Definition | None" = None
     scope: list[str] = field(default_factory=list)  # qualified name parts
-    caller: "Definition | None" = None  # the innermost function-like self-or-ancestor
+    caller: "Definition | None" = None  # the innermost function-like ancestor (unless is_caller)
+    is_caller: bool = False  # function-like itself: calls inside are attributed to it
 
     @property
     def qualified_name(self) -> str:
@@ -118,12 +119,10 @@ def extract(lang_name: str, data: bytes) -> FileFacts:
     if is_binary(data):
         return FileFacts(language=lang_name, error_nodes=0, skipped="binary", facts=[])
     loaded = load(lang_name)
-    from tree_sitter import Parser, QueryCursor
-
-    tree = Parser(loaded.language).parse(data)
+    tree = loaded.parser.parse(data)
     root = tree.root_node
-    matches = QueryCursor(loaded.query).matches(root)
-    return _Builder(loaded, root, matches).build(lang_name, count_errors(root))
+    matches = loaded.cursor.matches(root)
+    return _Builder(loaded, root, matches, data).build(lang_name, count_errors(root))
 
 
 def safe_extract(lang_name: str, data: bytes) -> FileFacts | str:
@@ -136,73 +135,121 @@ def safe_extract(lang_name: str, data: bytes) -> FileFacts | str:
         return f"code: extraction failed for a {lang_name} file: {exc.__class__.__name__}: {exc}"
 
 
-class _Builder:
-    """Turns one file's query matches into facts."""
+# One encoder for every signature hash: ``json.dumps(x, ensure_ascii=False)`` builds a new
+# encoder per call; this one gives the same text.
+_SIGNATURE_JSON = json.JSONEncoder(ensure_ascii=False).encode
 
-    def __init__(self, loaded: Any, root: Any, matches: list[tuple[int, dict[str, list[Any]]]]) -> None:
+
+class _Builder:
+    """Turns one file's query matches into facts.
+
+    Hot paths (call sites are ~80% of all matches) read text by slicing the decoded source
+    when it is ASCII (byte offsets = character offsets), instead of ``node.text`` (a memoryview
+    and a bytes copy per node); results are identical to :func:`node_text`.
+    """
+
+    def __init__(self, loaded: Any, root: Any, matches: list[tuple[int, dict[str, list[Any]]]],
+                 data: bytes | None = None) -> None:
         self.loaded = loaded
         self.query = loaded.query
         self.root = root
         self.matches = matches
+        self.data = data
+        self.src: str | None = data.decode("ascii") if data is not None and data.isascii() else None
+
+    def _text(self, node: Any) -> str:
+        """:func:`node_text`, faster when the source is at hand."""
+        src = self.src
+        if src is not None:
+            return src[node.start_byte:node.end_byte]
+        if self.data is not None:
+            return self.data[node.start_byte:node.end_byte].decode("utf-8", "replace")
+        return node_text(node)
+
+    def _first_line(self, node: Any) -> str:
+        """The first line of a node's text (a class's header), without copying its whole body."""
+        src = self.src
+        if src is not None:
+            start, end = node.start_byte, node.end_byte
+            cut = src.find("\n", start, end)
+            return src[start:end if cut < 0 else cut]
+        return self._text(node).split("\n", 1)[0]
 
     # -- collection ------------------------------------------------------------------------------
-    def _collect(self) -> tuple[list[Definition], list[tuple[int, int, str, int]], list[tuple[Any, dict, dict]]]:
-        """Definitions (one per (node, name): the first pattern wins), call sites, and import
-        statements (one per (node, path node), names merged over matches)."""
+    def _role(self, pattern: int, caps: dict[str, list[Any]]) -> tuple[str | None, dict[str, Any]]:
+        """(role capture, settings) of a pattern, memoised on the language (alternations may
+        vary the role capture: then it is looked up again)."""
+        info = self.loaded.pattern_info
+        cached = info.get(pattern)
+        if cached is None or cached[0] not in caps:
+            found = next((c for c in caps if c.startswith(("definition.", "reference."))), None)
+            if cached is None:
+                settings = dict(self.query.pattern_settings(pattern) or {})
+                settings.update(self.loaded.extra_settings.get(pattern, {}))
+            else:
+                settings = cached[1]
+            cached = (found, settings)
+            info[pattern] = cached
+        return cached
+
+    def _collect(self) -> tuple[list[Definition], list[tuple[int, int, str, int, Any]], list[tuple[Any, dict, dict]]]:
+        """Definitions (one per (node, name): the first pattern wins), call sites sorted by
+        (start, -end, callee) (the same site matched by several patterns appears several
+        times: :meth:`_calls` counts it once), and import statements (one per (node, path
+        node), names merged over matches)."""
         best: dict[tuple[int, str], Definition] = {}
-        calls: dict[tuple[int, int, str], int] = {}  # (start, end, callee) -> line
+        calls: list[tuple[int, int, str, int, Any]] = []  # (start, -end, callee, n, call node)
         imports: dict[tuple[int, int], tuple[Any, dict, dict, int]] = {}
-        info: dict[int, tuple[str | None, dict[str, Any]]] = self.loaded.pattern_info
+        info = self.loaded.pattern_info
+        src = self.src
+        text = self._text
         for pattern, caps in self.matches:
             cached = info.get(pattern)
-            if cached is None or cached[0] not in caps:  # alternations may vary the role capture
-                found = next((c for c in caps if c.startswith(("definition.", "reference."))), None)
-                if cached is None:
-                    settings = dict(self.query.pattern_settings(pattern) or {})
-                    settings.update(self.loaded.extra_settings.get(pattern, {}))
-                else:
-                    settings = cached[1]
-                cached = (found, settings)
-                info[pattern] = cached
-            role, settings = cached
-            if role is None:
-                continue
-            node = caps[role][0]
+            if cached is None or cached[0] not in caps:
+                cached = self._role(pattern, caps)
+            role = cached[0]
             if role == "reference.call":  # the most frequent: keep this path short
                 names = caps.get("name")
                 if names:
-                    callee = collapse(node_text(names[0]))
+                    name_node = names[0]
+                    callee = src[name_node.start_byte:name_node.end_byte] if src is not None else text(name_node)
+                    if not callee.isidentifier():
+                        callee = " ".join(callee.split())
                     if callee:
-                        calls.setdefault((node.start_byte, node.end_byte, callee), node.start_point[0] + 1)
+                        node = caps[role][0]
+                        calls.append((node.start_byte, -node.end_byte, callee, len(calls), node))
+            elif role is None:
+                continue
             elif role.startswith("definition."):
                 kind = role[11:]
                 name_node = (caps.get("name") or [None])[0]
                 if kind not in KIND_EVENT or name_node is None:
                     continue
-                name = collapse(node_text(name_node))
+                name = collapse(text(name_node))
                 if not name:
                     continue
+                node = caps[role][0]
                 current = best.get((node.id, name))
                 if current is None or pattern < current.pattern:
-                    best[(node.id, name)] = Definition(node, kind, name, caps, settings, pattern,
+                    best[(node.id, name)] = Definition(node, kind, name, caps, cached[1], pattern,
                                                        node.start_byte, node.end_byte)
             elif role == "reference.import":
+                node = caps[role][0]
                 path_node = (caps.get("import.path") or [None])[0]
-                key = (node.id, path_node.id if path_node is not None else -1)
-                current_imp = imports.get(key)
+                key2 = (node.id, path_node.id if path_node is not None else -1)
+                current_imp = imports.get(key2)
                 if current_imp is None:
-                    imports[key] = (node, {k: list(v) for k, v in caps.items()}, settings, pattern)
+                    imports[key2] = (node, {k: list(v) for k, v in caps.items()}, cached[1], pattern)
                 else:
                     merged = current_imp[1]
                     merged.setdefault("import.name", []).extend(caps.get("import.name", []))
                     if pattern < current_imp[3]:
-                        imports[key] = (node, merged, settings, pattern)
+                        imports[key2] = (node, merged, cached[1], pattern)
         defs = sorted(best.values(), key=lambda d: (d.start, -d.end, d.pattern))
-        call_list = sorted(((st, en, callee, line) for (st, en, callee), line in calls.items()),
-                           key=lambda c: (c[0], -c[1], c[2]))
+        calls.sort()  # by (start, -end, callee), then match order: never compares nodes
         import_list = sorted(((n, c, s) for n, c, s, _ in imports.values()),
                              key=lambda i: (i[0].start_byte, i[1].get("import.path", [i[0]])[0].start_byte))
-        return defs, call_list, import_list
+        return defs, calls, import_list
 
     @staticmethod
     def _nest(defs: list[Definition]) -> None:
@@ -224,9 +271,9 @@ class _Builder:
             if d.kind == "function" and d.parent is not None and d.parent.kind in TYPE_KINDS:
                 d.kind = "method"
             if d.kind in CALLER_KINDS:
-                d.caller = d
-            else:
-                d.caller = d.parent.caller if d.parent is not None else None
+                d.is_caller = True  # (not ``caller = d``: no reference cycle, see history.warm)
+            elif parent is not None:
+                d.caller = parent if parent.is_caller else parent.caller
             if not (stack and stack[-1].node.id == d.node.id):
                 stack.append(d)
 
@@ -235,28 +282,27 @@ class _Builder:
         defs, calls, imports = self._collect()
         self._nest(defs)
         facts: dict[tuple[str, str], tuple[int, dict[str, Any]]] = {}
-
-        def put(event: str, key: str, pos: int, data: dict[str, Any]) -> None:
-            if (event, key) not in facts:  # duplicates: the first by position wins
-                facts[(event, key)] = (pos, data)
+        hooks = self.loaded.hooks_by_name
+        refine = hooks.get("refine")
 
         for d in defs:
             event = KIND_EVENT[d.kind]
             if event is None:
                 continue  # scope only (impl, module, namespace)
             try:
-                data = self._definition(d, event)
-                refine = self.loaded.hook("refine")
+                data = self._definition(d, event, hooks)
                 if data is not None and refine is not None:
                     data = refine(data, d)
             except Exception:  # noqa: BLE001 - a hook failing drops this fact, not the file
                 data = None
             if data is not None:
-                put(event, d.qualified_name, d.start, data)
+                key = (event, d.qualified_name)
+                if key not in facts:  # duplicates: the first by position wins
+                    facts[key] = (d.start, data)
 
-        self._calls(defs, calls, facts)
+        call_facts = self._calls(defs, calls)
 
-        for event, key, pos, data in self._imports(imports):
+        for event, key, pos, data in self._imports(imports, hooks.get("imports")):
             existing = facts.get((event, key))
             if existing is None:
                 facts[(event, key)] = (pos, data)
@@ -264,55 +310,67 @@ class _Builder:
                 merged = sorted(set(existing[1]["imported_names"]) | set(data["imported_names"]))
                 existing[1]["imported_names"] = merged
 
-        out = [[event, key, facts[(event, key)][1]] for event, key in sorted(facts)]
+        # "code.call" sorts before every other fact event: the calls first, then the rest.
+        out = [["code.call", key, call_facts[key]] for key in sorted(call_facts)]
+        out.extend([event, key, facts[(event, key)][1]] for event, key in sorted(facts))
         return FileFacts(language=lang_name, error_nodes=error_nodes, skipped=None, facts=out)
 
-    def _definition(self, d: Definition, event: str) -> dict[str, Any] | None:
+    def _definition(self, d: Definition, event: str, hooks: dict[str, Any]) -> dict[str, Any] | None:
         kind = str(d.settings.get("kind") or d.kind)
         line = d.node.start_point[0] + 1
-        visibility = self._visibility(d)
+        visibility = self._visibility(d, hooks.get("visibility"))
         if event == "code.function":
-            return self._function(d, kind, line, visibility)
+            return self._function(d, kind, line, visibility, hooks)
         if event == "code.member":
             type_node = d.capture("type")
             return {"parent": d.parent.qualified_name if d.parent else "", "name": d.name,
                     "qualified_name": d.qualified_name, "kind": kind, "visibility": visibility,
-                    "type": type_text(type_node), "line": line}
+                    "type": self._type_text(type_node), "line": line}
         if event == "code.constant":
             type_node = d.capture("type")
             return {"name": d.name, "qualified_name": d.qualified_name, "kind": kind,
-                    "type": type_text(type_node), "line": line}
-        header = node_text(d.node).split("\n", 1)[0]
+                    "type": self._type_text(type_node), "line": line}
+        header = self._first_line(d.node)
         return {"name": d.name, "qualified_name": d.qualified_name, "kind": kind, "visibility": visibility,
                 "definition": collapse(header)[:HEADER_MAX], "line": line, "end_line": d.node.end_point[0] + 1}
 
-    def _visibility(self, d: Definition) -> str:
-        hook = self.loaded.hook("visibility")
+    def _type_text(self, node: Any) -> str | None:
+        """:func:`type_text` with the builder's text access."""
+        if node is None:
+            return None
+        text = collapse(self._text(node))
+        for prefix in (":", "->"):
+            if text.startswith(prefix):
+                text = text[len(prefix):].lstrip()
+        return text or None
+
+    def _visibility(self, d: Definition, hook: Any) -> str:
         if hook is not None:
             return str(hook(d))
         vis = d.capture("visibility")
-        return collapse(node_text(vis)).lower() if vis is not None else "public"
+        return collapse(self._text(vis)).lower() if vis is not None else "public"
 
-    def _function(self, d: Definition, kind: str, line: int, visibility: str) -> dict[str, Any]:
-        hook_mods = self.loaded.hook("modifiers")
+    def _function(self, d: Definition, kind: str, line: int, visibility: str,
+                  hooks: dict[str, Any]) -> dict[str, Any]:
+        hook_mods = hooks.get("modifiers")
         if hook_mods is not None:
             mods = set(hook_mods(d))
         else:
-            mods = {w for n in d.captures.get("modifier", []) for w in node_text(n).split()}
+            mods = {w for n in d.captures.get("modifier", []) for w in self._text(n).split()}
         params_node = d.capture("parameters")
         params: list[str] = []
         if params_node is not None:
-            hook_params = self.loaded.hook("parameters")
+            hook_params = hooks.get("parameters")
             if hook_params is not None:
                 params = [str(p) for p in hook_params(d, params_node)]
             else:
-                params = [collapse(node_text(c)) for c in params_node.named_children if "comment" not in c.type]
-        ret_node = d.capture("return_type")
-        return_type = type_text(ret_node)
-        hook_rr = self.loaded.hook("returns_result")
+                text = self._text
+                params = [collapse(text(c)) for c in params_node.named_children if "comment" not in c.type]
+        return_type = self._type_text(d.capture("return_type"))
+        hook_rr = hooks.get("returns_result")
         returns_result = bool(hook_rr(return_type, d)) if hook_rr is not None else False
         signature = [d.name, params, return_type, sorted(mods), visibility]
-        sig_hash = hashlib.sha256(json.dumps(signature, ensure_ascii=False).encode()).hexdigest()[:16]
+        sig_hash = hashlib.sha256(_SIGNATURE_JSON(signature).encode()).hexdigest()[:16]
         return {
             "name": d.name, "qualified_name": d.qualified_name, "kind": kind,
             "line": line, "end_line": d.node.end_point[0] + 1,
@@ -322,37 +380,53 @@ class _Builder:
         }
 
     @staticmethod
-    def _calls(defs: list[Definition], calls: list[tuple[int, int, str, int]],
-               facts: dict[tuple[str, str], tuple[int, dict[str, Any]]]) -> None:
-        """One fact per (caller, callee): the innermost enclosing function-like definition (else
-        the innermost definition, else ``<module>``); line of the first site, count of sites.
-        A sweep over byte ranges with a stack of open definitions (no parent walks)."""
+    def _calls(defs: list[Definition], calls: list[tuple[int, int, str, int, Any]]) -> dict[str, dict[str, Any]]:
+        """One fact per (caller, callee), by key ``caller->callee``: the caller is the innermost
+        enclosing function-like definition (else the innermost definition, else ``<module>``);
+        line of the first site, count of sites. A sweep over byte ranges with a stack of open
+        definitions (no parent walks); qualified names are joined once per definition."""
+        out: dict[str, dict[str, Any]] = {}
         i = 0
         n = len(defs)
-        stack: list[Definition] = []
-        for start, end, callee, line in calls:
-            while i < n and defs[i].start <= start:
-                d = defs[i]
-                while stack and not (stack[-1].start <= d.start and d.end <= stack[-1].end):
+        stack: list[tuple[int, int, str]] = []  # (start, end, caller's qualified name)
+        qual: dict[int, str] = {}
+        caller = "<module>"
+        top_start, top_end = -1, -1
+        last: tuple[int, int, str] = (-1, 0, "")
+        for start, neg_end, callee, _, node in calls:
+            if start == last[0] and neg_end == last[1] and callee == last[2]:
+                continue  # one site, several patterns
+            last = (start, neg_end, callee)
+            end = -neg_end
+            if i < n and defs[i].start <= start:
+                while i < n and defs[i].start <= start:
+                    d = defs[i]
+                    while stack and not (stack[-1][0] <= d.start and d.end <= stack[-1][1]):
+                        stack.pop()
+                    c = d if d.is_caller else (d.caller or d)
+                    name = qual.get(id(c))
+                    if name is None:
+                        name = qual[id(c)] = c.qualified_name
+                    stack.append((d.start, d.end, name))
+                    i += 1
+                top_start, top_end = -1, -1  # re-read the top below
+            if not (top_start <= start and end <= top_end):
+                while stack and not (stack[-1][0] <= start and end <= stack[-1][1]):
                     stack.pop()
-                stack.append(d)
-                i += 1
-            while stack and not (stack[-1].start <= start and end <= stack[-1].end):
-                stack.pop()
-            if stack:
-                top = stack[-1]
-                caller = (top.caller or top).qualified_name
-            else:
-                caller = "<module>"
-            key = ("code.call", f"{caller}->{callee}")
-            existing = facts.get(key)
+                if stack:
+                    top_start, top_end, caller = stack[-1]
+                else:
+                    top_start, top_end, caller = -1, 1 << 62, "<module>"
+            key = f"{caller}->{callee}"
+            existing = out.get(key)
             if existing is None:
-                facts[key] = (start, {"caller": caller, "callee": callee, "line": line, "count": 1})
+                out[key] = {"caller": caller, "callee": callee, "line": node.start_point[0] + 1, "count": 1}
             else:
-                existing[1]["count"] += 1
+                existing["count"] += 1
+        return out
 
-    def _imports(self, imports: list[tuple[Any, dict, dict]]):
-        hook = self.loaded.hook("imports")
+    def _imports(self, imports: list[tuple[Any, dict, dict]], hook: Any):
+        text = self._text
         for node, caps, settings in imports:
             try:
                 if hook is not None:
@@ -361,7 +435,7 @@ class _Builder:
                     path_node = (caps.get("import.path") or [None])[0]
                     if path_node is None:
                         continue
-                    pairs = [(node_text(path_node), [node_text(n) for n in caps.get("import.name", [])])]
+                    pairs = [(text(path_node), [text(n) for n in caps.get("import.name", [])])]
             except Exception:  # noqa: BLE001 - a failing hook drops this import only
                 continue
             kind = str(settings.get("import.kind") or "import")

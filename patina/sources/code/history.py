@@ -12,7 +12,8 @@ many (a full build), inline when few (the hook path).
 from __future__ import annotations
 
 import datetime as _dt
-import json
+import os
+import signal
 from collections import OrderedDict
 from typing import Any, Iterable, Iterator
 
@@ -23,7 +24,8 @@ from patina.sources.code.cache import FactCache
 from patina.sources.code.facts import FileFacts, diff_events, keyed
 
 PARALLEL_MIN = 24  # uncached blobs in a batch before a worker pool pays for its start-up
-WORKERS = 2
+WORKERS = 2  # processes parsing a big batch: this one and one forked worker (see _parse_forked)
+WORKER_SHARE = 0.5  # of the batch's bytes parsed by the worker (this process also reads the blobs)
 MEMO_SIZE = 8192
 REGULAR_MODES = ("100644", "100755", "100664")
 
@@ -44,13 +46,89 @@ def _parse_job(job: tuple[str, bytes]) -> FileFacts | str:
     return safe_extract(*job)
 
 
-def _parse_job_json(job: tuple[str, bytes]) -> tuple[bool, str]:
-    """For worker processes: (ok, facts as JSON | reason). JSON is cheaper to ship back than
-    pickled dicts, and it is what the cache stores."""
-    result = _parse_job(job)
-    if isinstance(result, str):
-        return False, result
-    return True, json.dumps(result, sort_keys=True, separators=(",", ":"))
+def _split(args: list[tuple[str, bytes]], share: float) -> tuple[list[int], list[int]]:
+    """Job indices for (the worker, this process): grouped by language, so each process
+    compiles only the queries of its own languages; the worker's part holds about ``share`` of
+    the bytes. Any split gives the same facts: a blob's facts depend on its bytes alone."""
+    order = sorted(range(len(args)), key=lambda i: (args[i][0], i))
+    target = share * sum(len(a[1]) for a in args)
+    done = 0
+    cut = 0
+    while cut < len(order) and done < target:
+        done += len(args[order[cut]][1])
+        cut += 1
+    return order[:cut], order[cut:]
+
+
+def _child(args: list[tuple[str, bytes]], mine: list[int], fd: int) -> None:
+    """(forked worker) Parse ``mine`` and write marshal([(ok, marshal(facts) | reason)]) to fd."""
+    import gc
+    import marshal
+
+    gc.disable()  # as in the parent (see CodeHistory._parse_all), and so that objects
+    gc.freeze()  # inherited from the parent are never collected (finalised) here
+    from patina.procs import die_with_parent  # a SIGKILLed update leaves no orphaned worker
+
+    die_with_parent()
+    out = []
+    for i in mine:
+        result = _parse_job(args[i])
+        out.append((False, result) if isinstance(result, str) else (True, marshal.dumps(result)))
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(marshal.dumps(out))
+
+
+def _parse_forked(args: list[tuple[str, bytes]]) -> list[tuple[FileFacts | str, bytes | None]]:
+    """Parse on two processes: ONE forked worker takes part of the jobs (it inherits the blobs
+    and the loaded languages: nothing is pickled on the way in), this process parses the rest
+    meanwhile, then reads the worker's results as marshal bytes (also what the cache stores).
+    If the worker fails in any way, its jobs are parsed here: same facts, only slower."""
+    import marshal
+
+    theirs, mine = _split(args, WORKER_SHARE)
+    out: list[tuple[FileFacts | str, bytes | None] | None] = [None] * len(args)
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the worker: never returns, never runs the parent's cleanup
+        code = 1
+        try:
+            os.close(read_fd)
+            _child(args, theirs, write_fd)
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write_fd)
+    payload = b""
+    status = 1
+    try:
+        for i in mine:
+            out[i] = (_parse_job(args[i]), None)
+        with os.fdopen(read_fd, "rb") as fh:
+            payload = fh.read()
+        status = os.waitpid(pid, 0)[1]
+        pid = 0
+    finally:
+        if pid:  # interrupted: do not leave the worker behind
+            try:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+            except OSError:
+                pass
+    results = None
+    if status == 0:
+        try:
+            results = marshal.loads(payload)
+        except (EOFError, ValueError, TypeError):
+            results = None
+    if not isinstance(results, list) or len(results) != len(theirs):
+        results = None
+    for n, i in enumerate(theirs):
+        if results is not None:
+            ok, value = results[n]
+            out[i] = (marshal.loads(value), value) if ok else (value, None)
+        else:
+            out[i] = (_parse_job(args[i]), None)
+    return out  # type: ignore[return-value]
 
 
 def since_timestamp(value: Any) -> str | None:
@@ -109,7 +187,7 @@ class CodeHistory:
             ctx.warn(reason)
 
     def _store(self, ctx: SourceContext, key: Key, size: int, result: FileFacts | str,
-               text: str | None = None, pending: list | None = None) -> FileFacts | None:
+               text: bytes | None = None, pending: list | None = None) -> FileFacts | None:
         """Record a parse result (memo + cache; with ``pending``, the cache row is queued for
         one batched write). None when the language turned out to be unavailable."""
         oid, lang = key
@@ -200,27 +278,24 @@ class CodeHistory:
             self._store(ctx, key, len(data), result, text, pending)
         self._cache(ctx).put_many(pending, {lang: self._version(lang) for (_, lang), *_ in pending})
 
-    def _parse_all(self, jobs: list[tuple[Key, bytes]]) -> list[tuple[FileFacts | str, str | None]]:
-        """(facts or failure reason, facts as JSON when a worker made it) per job, in order."""
+    def _parse_all(self, jobs: list[tuple[Key, bytes]]) -> list[tuple[FileFacts | str, bytes | None]]:
+        """(facts or failure reason, facts as the cache stores them when a worker made them)
+        per job, in order. Many jobs: two processes (see _parse_forked); few: inline."""
+        import gc
+
         args = [(key[1], data) for key, data in jobs]
-        if len(jobs) < PARALLEL_MIN or WORKERS < 2:
-            return [(_parse_job(a), None) for a in args]
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        for lang in sorted({a[0] for a in args}):  # load (compile queries) once, before forking
-            try:
-                languages.load(lang)
-            except languages.LanguageUnavailable:
-                pass
-        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
-        ctx = multiprocessing.get_context(method)
-        chunk = max(1, min(32, len(args) // (WORKERS * 4)))
-        from patina.procs import die_with_parent  # a SIGKILLed update leaves no orphaned workers
-
-        with ProcessPoolExecutor(max_workers=WORKERS, mp_context=ctx, initializer=die_with_parent) as pool:
-            return [(json.loads(text), text) if ok else (text, None)
-                    for ok, text in pool.map(_parse_job_json, args, chunksize=chunk)]
+        # The collector would rescan the memo's facts again and again while a batch allocates
+        # millions of short-lived objects; extraction creates no reference cycles, so it is
+        # paused for the batch (cycles made by a hook are collected once it resumes).
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            if len(jobs) < PARALLEL_MIN or WORKERS < 2 or not hasattr(os, "fork"):
+                return [(_parse_job(a), None) for a in args]
+            return _parse_forked(args)
+        finally:
+            if enabled:
+                gc.enable()
 
     def prefetch(self, ctx: SourceContext, items: list[tuple[CommitRecord, list[FileChange]]]) -> None:
         since = self._since_ts(ctx)

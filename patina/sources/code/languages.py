@@ -140,6 +140,11 @@ class LoadedLanguage:
     pattern_info: dict[int, tuple[str | None, dict[str, Any]]] = field(default_factory=dict)
     # settings lifted out of the query text (see split_settings), by pattern index
     extra_settings: dict[int, dict[str, Any]] = field(default_factory=dict)
+    # reused for every file of the language (a process parses one file at a time)
+    parser: Any = None  # tree_sitter.Parser
+    cursor: Any = None  # tree_sitter.QueryCursor
+    # the hook functions the module defines, by name (looked up once, not per definition)
+    hooks_by_name: dict[str, Callable[..., Any]] = field(default_factory=dict)
 
     def hook(self, name: str) -> Callable[..., Any] | None:
         return getattr(self.hooks, name, None) if self.hooks is not None else None
@@ -160,6 +165,8 @@ def _grammar(spec: LanguageSpec) -> Any:
         warnings.simplefilter("ignore", DeprecationWarning)
         return Language(pointer)
 
+
+HOOK_NAMES = ("visibility", "modifiers", "parameters", "returns_result", "imports", "refine")
 
 _LOADED: dict[str, LoadedLanguage | LanguageUnavailable] = {}
 
@@ -207,7 +214,11 @@ def _load_uncached(name: str) -> LoadedLanguage | LanguageUnavailable:
                 return LanguageUnavailable(f"code: {mod_name} failed to import, skipping {name} files: {exc}")
         except Exception as exc:  # noqa: BLE001
             return LanguageUnavailable(f"code: {mod_name} failed to import, skipping {name} files: {exc}")
-    return LoadedLanguage(spec, language, query, hooks, extra_settings=extra)
+    from tree_sitter import Parser, QueryCursor
+
+    found = {name: getattr(hooks, name) for name in HOOK_NAMES if callable(getattr(hooks, name, None))}
+    return LoadedLanguage(spec, language, query, hooks, extra_settings=extra, parser=Parser(language),
+                          cursor=QueryCursor(query), hooks_by_name=found)
 
 
 def _grammar_stamp(module: str) -> str:
