@@ -15,8 +15,11 @@ def test_fixture_facts_tsx():
     check_fixture("typescript", "component.tsx")
 
 
-def test_tsx_query_is_the_typescript_query():
-    assert (QUERIES / "tsx.scm").read_text() == (QUERIES / "typescript.scm").read_text()
+def test_tsx_uses_the_typescript_query():
+    from patina.sources.code import languages
+
+    assert languages.query_path("tsx") == languages.query_path("typescript") == str(QUERIES / "typescript.scm")
+    assert "tsx" in languages.available()
 
 
 def test_overload_signatures_keep_the_first_and_accessibility_is_read():

@@ -14,20 +14,25 @@ import importlib
 import os
 import re
 import warnings
-from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 QUERIES_DIR = os.path.join(os.path.dirname(__file__), "queries")
 
 
-@dataclass(frozen=True)
-class LanguageSpec:
-    name: str  # also the query file name: queries/<name>.scm
+class LanguageSpec(NamedTuple):
+    """(A NamedTuple: this module is on the hook path, where importing dataclasses costs ~10 ms.)"""
+
+    name: str
     extensions: tuple[str, ...]  # lower-case, with the dot
     grammar_module: str  # the grammar wheel's module, e.g. "tree_sitter_python"
     grammar_function: str  # its function returning the language pointer, e.g. "language"
     lang_module: str | None  # optional hooks: patina.sources.code.lang_<lang_module>
+    query: str | None = None  # the query file queries/<query>.scm (default: the name)
+
+    @property
+    def query_name(self) -> str:
+        return self.query or self.name
 
 
 LANGUAGES: tuple[LanguageSpec, ...] = (
@@ -37,7 +42,8 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
     LanguageSpec("javascript", (".js", ".jsx", ".mjs", ".cjs"), "tree_sitter_javascript", "language",
                  "javascript"),
     LanguageSpec("typescript", (".ts",), "tree_sitter_typescript", "language_typescript", "typescript"),
-    LanguageSpec("tsx", (".tsx",), "tree_sitter_typescript", "language_tsx", "typescript"),
+    # TSX is TypeScript's grammar plus JSX: the same rules apply.
+    LanguageSpec("tsx", (".tsx",), "tree_sitter_typescript", "language_tsx", "typescript", "typescript"),
     LanguageSpec("c", (".c", ".h"), "tree_sitter_c", "language", "c"),
     LanguageSpec("cpp", (".cpp", ".cc", ".cxx", ".hpp", ".hh", ".hxx"), "tree_sitter_cpp", "language", "cpp"),
     LanguageSpec("solidity", (".sol",), "tree_sitter_solidity", "language", "solidity"),
@@ -51,7 +57,7 @@ _BY_EXT: dict[str, str] = {ext: spec.name for spec in LANGUAGES for ext in spec.
 
 
 def query_path(name: str) -> str:
-    return os.path.join(QUERIES_DIR, f"{name}.scm")
+    return os.path.join(QUERIES_DIR, f"{BY_NAME[name].query_name}.scm")
 
 
 @lru_cache(maxsize=1)
@@ -61,7 +67,7 @@ def available() -> frozenset[str]:
         present = set(os.listdir(QUERIES_DIR))
     except OSError:
         return frozenset()
-    return frozenset(spec.name for spec in LANGUAGES if f"{spec.name}.scm" in present)
+    return frozenset(spec.name for spec in LANGUAGES if f"{spec.query_name}.scm" in present)
 
 
 def language_for_path(path: str) -> str | None:
@@ -128,23 +134,26 @@ def _strip_comments(chunk: str) -> str:
     return "\n".join(line.split(";", 1)[0] if '"' not in line else line for line in chunk.splitlines())
 
 
-@dataclass
 class LoadedLanguage:
     """A language ready to parse: tree-sitter objects plus the optional hook module."""
 
-    spec: LanguageSpec
-    language: Any  # tree_sitter.Language
-    query: Any  # tree_sitter.Query
-    hooks: Any  # the lang_<x> module, or None
-    # pattern index -> (role capture name, #set! settings): filled on first use by the extractor
-    pattern_info: dict[int, tuple[str | None, dict[str, Any]]] = field(default_factory=dict)
-    # settings lifted out of the query text (see split_settings), by pattern index
-    extra_settings: dict[int, dict[str, Any]] = field(default_factory=dict)
-    # reused for every file of the language (a process parses one file at a time)
-    parser: Any = None  # tree_sitter.Parser
-    cursor: Any = None  # tree_sitter.QueryCursor
-    # the hook functions the module defines, by name (looked up once, not per definition)
-    hooks_by_name: dict[str, Callable[..., Any]] = field(default_factory=dict)
+    def __init__(self, spec: LanguageSpec, language: Any, query: Any, hooks: Any,
+                 pattern_info: dict[int, tuple[str | None, dict[str, Any]]] | None = None,
+                 extra_settings: dict[int, dict[str, Any]] | None = None, parser: Any = None,
+                 cursor: Any = None, hooks_by_name: dict[str, Callable[..., Any]] | None = None) -> None:
+        self.spec = spec
+        self.language = language  # tree_sitter.Language
+        self.query = query  # tree_sitter.Query
+        self.hooks = hooks  # the lang_<x> module, or None
+        # pattern index -> (role capture name, #set! settings): filled on first use by the extractor
+        self.pattern_info = pattern_info if pattern_info is not None else {}
+        # settings lifted out of the query text (see split_settings), by pattern index
+        self.extra_settings = extra_settings if extra_settings is not None else {}
+        # reused for every file of the language (a process parses one file at a time)
+        self.parser = parser  # tree_sitter.Parser
+        self.cursor = cursor  # tree_sitter.QueryCursor
+        # the hook functions the module defines, by name (looked up once, not per definition)
+        self.hooks_by_name = hooks_by_name if hooks_by_name is not None else {}
 
     def hook(self, name: str) -> Callable[..., Any] | None:
         return getattr(self.hooks, name, None) if self.hooks is not None else None
@@ -248,7 +257,7 @@ def extractor_version(name: str) -> str:
     digest = hashlib.sha256()
     here = os.path.dirname(__file__)
     spec = BY_NAME[name]
-    files = ["extract.py", "facts.py", os.path.join("queries", f"{name}.scm")]
+    files = ["extract.py", "facts.py", os.path.join("queries", f"{spec.query_name}.scm")]
     if spec.lang_module:
         files.append(f"lang_{spec.lang_module}.py")
     for rel in files:

@@ -1,5 +1,5 @@
-; TypeScript facts (see ../CONTRACT.md). tsx.scm must stay a copy of this file (the TSX grammar
-; is TypeScript plus JSX). Specific patterns come first: the first pattern wins.
+; TypeScript facts (see ../CONTRACT.md). TSX files use this query too (the TSX grammar is
+; TypeScript plus JSX: see languages.py). Specific patterns come first: the first pattern wins.
 
 ; --- scopes ------------------------------------------------------------------------------------
 
