@@ -6,31 +6,26 @@
 --
 -- @param days int 7 Days to look back from each decision.
 -- @param session text null Only the decisions of this session id.
-WITH d AS MATERIALIZED (
-    SELECT seq, session_id, timestamp, content
-    FROM observations
-    WHERE type = 'decision'
-      AND (:session IS NULL OR session_id = :session)
-),
-pairs AS MATERIALIZED (
-    -- Commit seqs from the covering (event_type, timestamp) index: no JSON is read here.
-    SELECT d.seq AS decision_seq, d.session_id, d.timestamp AS decided_at, d.content AS decision,
-           e.seq AS commit_seq
-    FROM d
-    LEFT JOIN eventlog AS e
-        ON e.event_type = 'git.commit'
-       AND e.timestamp >= strftime('%Y-%m-%dT%H:%M:%SZ', d.timestamp, '-' || :days || ' days')
-       AND e.timestamp <= d.timestamp
-)
+--
+-- Decisions come in (timestamp, seq) order from the (event_type, timestamp) index and each
+-- window in (timestamp, seq) order from the same index: no sort, so `--limit` stops early.
+-- The observations view (only items still in their file) says which events are decisions; its
+-- type is the event type's suffix, its session_id the source_id and its content data's.
 SELECT
-    p.decision_seq,
-    p.session_id,
-    p.decided_at,
-    p.decision,
-    c.source_id AS sha,
-    c.timestamp AS committed_at,
-    c.data ->> '$.author' AS author,
-    rtrim(c.data ->> '$.message', char(10)) AS message
-FROM pairs AS p
-LEFT JOIN eventlog AS c ON c.seq = p.commit_seq
-ORDER BY p.decided_at, p.decision_seq, c.timestamp, c.seq
+    o.seq AS decision_seq,
+    o.source_id AS session_id,
+    o.timestamp AS decided_at,
+    o.data ->> '$.content' AS decision,
+    e.source_id AS sha,
+    e.timestamp AS committed_at,
+    e.data ->> '$.author' AS author,
+    rtrim(e.data ->> '$.message', char(10)) AS message
+FROM eventlog AS o
+LEFT JOIN eventlog AS e
+    ON e.event_type = 'git.commit'
+   AND e.timestamp >= strftime('%Y-%m-%dT%H:%M:%SZ', o.timestamp, '-' || :days || ' days')
+   AND e.timestamp <= o.timestamp
+WHERE o.event_type = 'session.decision'
+  AND o.seq IN (SELECT seq FROM observations
+                WHERE type = 'decision' AND (:session IS NULL OR session_id = :session))
+ORDER BY o.timestamp, o.seq, e.timestamp, e.seq
