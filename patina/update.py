@@ -290,8 +290,9 @@ def _incremental(repo, db_path, target, config, cfg_fp, progress, warn, max_comm
                 conn.execute("DELETE FROM incomplete_commits WHERE sha NOT IN "
                              "(SELECT source_id FROM eventlog WHERE event_type = 'git.commit')")
                 _absorb(conn, truncated_to, False)  # roll derived state back to the kept log
-            n_events, n_commits = _fill(conn, repo, target, base, config, progress, warn, max_commits)
+            # Meta first: materializers read the effective config (cochange.max_files) from it.
             _write_meta(conn, repo, target, cfg_fp, config)
+            n_events, n_commits = _fill(conn, repo, target, base, config, progress, warn, max_commits)
             _absorb(conn, None, batch)
         return UpdateResult(head=target, action=action, events_added=n_events, commits_added=n_commits,
                             truncated_to=truncated_to, last_seq=store.last_seq(conn))
@@ -319,11 +320,9 @@ def _rebuild(repo, db_path, target, config, cfg_fp, progress, warn, max_commits,
         store.create_schema(conn)  # executescript: runs outside the transaction
         conn.execute("BEGIN")
         n_events = n_commits = 0
+        _write_meta(conn, repo, target, cfg_fp, config)  # first: materializers read the config from it
         if target is not None:
             n_events, n_commits = _fill(conn, repo, target, None, config, progress, warn, None)
-            _write_meta(conn, repo, target, cfg_fp, config)
-        else:
-            _write_meta(conn, repo, None, cfg_fp, config)
         _absorb(conn, None, batch)
         conn.execute("COMMIT")
         last = store.last_seq(conn)
