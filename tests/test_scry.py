@@ -312,3 +312,39 @@ def test_pruned_search_equals_scoring_everything(monkeypatch):
         for kw in ({}, {"types": ["decision", "pattern"]}, {"until": "2025-11-21T23:00:00Z"}):
             assert search_db(conn, terms, limit=5, tag="PROJECT", **kw) == \
                 search_db(conn, terms, limit=5, tag="PROJECT", prune=False, **kw), (q, kw)
+
+
+def test_second_try_leaves_out_only_the_commonest_terms_and_stays_exact(monkeypatch):
+    """When the rarest terms' candidates cannot beat the rest's bound, the second try drops only the
+    word that matches nearly everything (its bound is below the first try's floor): still exact."""
+    import random
+
+    from patina.scry import search
+
+    rng = random.Random(5)
+    events = []
+    for i in range(400):
+        words = ["patina"] * rng.randint(1, 3) + rng.choices(["alpha", "beta", "gamma"], k=rng.randint(0, 2))
+        words += rng.choices(["delta", "omega"], k=rng.randint(0, 1)) + ["filler"] * rng.randint(0, 6)
+        events.append(item(("decision", "pattern", "work")[i % 3], " ".join(words), session=f"s{i % 7}"))
+    # Short documents without the rarest words: only a sound bound keeps them in the answer.
+    events += [item("work", "alpha beta gamma", session="s9"), item("work", "beta gamma alpha beta", session="s9")]
+    events.append(revised([("decision", events[3].data["content"])], session="s3"))
+    conn = new_db(events)
+    monkeypatch.setattr(search, "PRUNE_BUDGET", 40)
+    seen: list[str] = []
+    ranked = search._ranked
+    monkeypatch.setattr(search, "_ranked", lambda c, e, *a: seen.append(e) or ranked(c, e, *a))
+    second_tries = 0
+    for q in ["delta alpha beta patina", "omega gamma patina", "delta omega alpha beta gamma patina"]:
+        terms = query_terms(q)
+        for kw in ({}, {"types": ["decision", "pattern"]}):
+            seen.clear()
+            assert search_db(conn, terms, limit=5, tag="PROJECT", **kw) == \
+                search_db(conn, terms, limit=5, tag="PROJECT", prune=False, **kw), (q, kw)
+            pruned = seen[:-1]  # the last call is the unpruned reference
+            if len(pruned) == 4:  # first try failed, the second answered with a larger E
+                first, second = (e.partition(") AND (")[0].count('"') for e in (pruned[0], pruned[2]))
+                assert second > first and '"patina"' in pruned[2].partition(") AND (")[2], pruned
+                second_tries += 1
+    assert second_tries >= 2

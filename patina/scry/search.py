@@ -114,6 +114,8 @@ def cutoff_seq(conn: sqlite3.Connection, until: str | None) -> int | None:
 K1 = 1.2
 # Candidate budget: documents scored exactly before the bound is checked (see _top_rows).
 PRUNE_BUDGET = 4000
+# Bounds are compared with this margin so float rounding can never let an outsider tie or win.
+SAFETY = 1 + 1e-9
 
 
 def _idf(n_docs: int, n_hit: int) -> float:
@@ -146,10 +148,9 @@ def search_db(conn: sqlite3.Connection, terms: Sequence[str], *, limit: int, tag
         args += wanted
     if cutoff is None and types is None:
         # Only removed documents to leave out: rank in the FTS table alone (no join per match),
-        # taking enough extra rows to drop the removed ones.
+        # fetching enough extra rows to drop the removed ones.
         removed = conn.execute("SELECT count(*) FROM scry_docs WHERE removed_seq IS NOT NULL").fetchone()[0]
-        ranked = _top_rows(conn, list(terms), None, [], limit + removed, prune)
-        rows = [r for r in ranked if r[8] is None][:limit]
+        rows = _top_rows(conn, list(terms), None, [], limit, prune, extra=removed)
     else:
         rows = _top_rows(conn, list(terms), " AND ".join(where), args, limit, prune)
     if not rows:
@@ -168,18 +169,21 @@ def search_db(conn: sqlite3.Connection, terms: Sequence[str], *, limit: int, tag
 _COLUMNS = "d.seq, d.type, d.origin, d.timestamp, d.content, d.detail, d.source_file"
 
 
-def _ranked(conn: sqlite3.Connection, expression: str, where: str | None, args: list, limit: int) -> list[tuple]:
+def _ranked(conn: sqlite3.Connection, expression: str, where: str | None, args: list, limit: int,
+            extra: int = 0) -> list[tuple]:
     """(seq, type, origin, timestamp, content, detail, source_file, bm25, removed_seq), best first.
 
-    ``where`` None: no filter, ranked in the FTS table alone, documents joined to the top rows only.
+    ``where`` None: ranked in the FTS table alone (no join per match), taking ``extra`` more rows
+    than ``limit`` so the removed documents among them can be dropped: only those top rows are
+    joined to their documents.
     """
     weights = ", ".join(str(w) for w in FTS_WEIGHTS)
     if where is None:
         return conn.execute(
             f"SELECT {_COLUMNS}, t.r, d.removed_seq FROM (SELECT rowid AS seq, bm25(scry_fts, {weights}) AS r "
             f"FROM scry_fts WHERE scry_fts MATCH ? ORDER BY r, rowid LIMIT ?) t "
-            f"JOIN scry_docs d ON d.seq = t.seq ORDER BY t.r, t.seq",
-            (expression, limit)).fetchall()
+            f"JOIN scry_docs d ON d.seq = t.seq WHERE d.removed_seq IS NULL ORDER BY t.r, t.seq LIMIT ?",
+            (expression, limit + extra, limit)).fetchall()
     return conn.execute(
         f"SELECT {_COLUMNS}, bm25(scry_fts, {weights}) AS r, d.removed_seq "
         f"FROM scry_fts JOIN scry_docs d ON d.seq = scry_fts.rowid "
@@ -189,40 +193,64 @@ def _ranked(conn: sqlite3.Connection, expression: str, where: str | None, args: 
 
 
 def _top_rows(conn: sqlite3.Connection, terms: list[str], where: str | None, args: list, limit: int,
-              prune: bool) -> list[tuple]:
-    """The ``limit`` best rows by BM25 over all the terms, exactly, scoring as few documents as it can.
+              prune: bool, extra: int = 0) -> list[tuple]:
+    """The ``limit`` best eligible rows by BM25 over all the terms, exactly, scoring as few documents
+    as it can. ``where`` None: every row is fetched, ``extra`` more are taken and the removed ones
+    (``removed_seq`` set) dropped.
 
-    Scoring every document that has any term is what costs (FTS5's bm25() per row), and
-    common terms match most of a large log. So (MaxScore): split the terms, rarest first,
-    into E and the rest R; score only the candidates C having an E term, exactly, as
+    Scoring every document that has any term is what costs (FTS5's bm25() per row, ~1 µs), and
+    common terms match most of a large log. So (MaxScore): split the terms, rarest first, into
+    E and the rest R; score only the candidates C having an E term, exactly, as
     ``E AND (R or phrase)`` plus ``E NOT (R or phrase)`` (the NOT side adds nothing to a score).
     A document outside C has no E term, so scores at most the sum of R's bounds
-    idf * (k1 + 1); once the limit-th best in C beats that, no outsider can enter.
-    Otherwise score everything. Phrases are always written in the same
-    order (terms by rarity, phrase last) so scores are the same float as without pruning.
+    idf * (k1 + 1); once the limit-th best eligible row of C beats that, no outsider can enter.
+
+    First try: E = the rarest terms within :data:`PRUNE_BUDGET` matches. When its bound does not
+    hold, its limit-th best score s is still a floor for the answer, so the second try leaves in R
+    only the most common terms whose bounds sum below s (often the one or two words that match most
+    of the log) and scores everything else: certain by construction, and far cheaper than scoring
+    every match. Only when not even the commonest term's bound is below s is everything scored.
+    Phrases are always written in the same order (terms by rarity, phrase last) so scores are the
+    same float as without pruning.
     """
     stats = sorted((conn.execute("SELECT count(*) FROM scry_fts WHERE scry_fts MATCH ?",
                                  (f'"{t}"',)).fetchone()[0], t) for t in terms)
     ordered = [t for _, t in stats]
     phrase = terms if len(terms) > 1 else []
     full = " OR ".join(_phrases(ordered, phrase_of=phrase))
+
+    def ranked(expression: str) -> list[tuple]:
+        return _ranked(conn, expression, where, args, limit, extra)
+
+    def split_rows(split: int) -> list[tuple]:
+        left = "(" + " OR ".join(f'"{t}"' for t in ordered[:split]) + ")"
+        right = "(" + " OR ".join(_phrases(ordered[split:], phrase_of=phrase)) + ")"
+        both = ranked(f"{left} AND {right}") + ranked(f"{left} NOT {right}")
+        return sorted(both, key=lambda r: (r[7], r[0]))[:limit]
+
     if not prune or len(terms) == 1 or sum(n for n, _ in stats) <= PRUNE_BUDGET:
-        return _ranked(conn, full, where, args, limit)
+        return ranked(full)
     # An N at least FTS5's (rows in the index) keeps every idf, so every bound, on the safe side.
     n_docs = conn.execute("SELECT coalesce(max(seq), 0) FROM scry_docs").fetchone()[0]
+    bounds = [_idf(n_docs, n) * (K1 + 1) for n, _ in stats]
     split, budget = 1, stats[0][0]
     while split < len(stats) - 1 and budget + stats[split][0] <= PRUNE_BUDGET:
         budget += stats[split][0]
         split += 1
-    essential, rest = ordered[:split], ordered[split:]
-    left = "(" + " OR ".join(f'"{t}"' for t in essential) + ")"
-    right = "(" + " OR ".join(_phrases(rest, phrase_of=phrase)) + ")"
-    rows = sorted(_ranked(conn, f"{left} AND {right}", where, args, limit)
-                  + _ranked(conn, f"{left} NOT {right}", where, args, limit), key=lambda r: (r[7], r[0]))[:limit]
-    bound = sum(_idf(n_docs, n) * (K1 + 1) for n, _ in stats[split:])
-    if len(rows) == limit and -rows[-1][7] > bound * (1 + 1e-9):
+    rows = split_rows(split)
+    if len(rows) < limit:
+        return ranked(full)  # fewer eligible candidates than asked: no floor to prune with
+    floor = -rows[-1][7]
+    if floor > sum(bounds[split:]) * SAFETY:
         return rows
-    return _ranked(conn, full, where, args, limit)  # one try only: a second rarely pays for itself
+    # Second try: R = the commonest terms whose bounds sum below the floor (never the first try's R).
+    second, rest = len(stats), 0.0
+    while second > split + 1 and (rest + bounds[second - 1]) * SAFETY < floor:
+        second -= 1
+        rest += bounds[second]
+    if second < len(stats):
+        return split_rows(second)  # its limit-th best is >= floor > every outsider's bound
+    return ranked(full)
 
 
 def session_titles(conn: sqlite3.Connection, session_ids: Iterable[str]) -> dict[str, str]:
