@@ -3,6 +3,8 @@ incremental == rebuild. Hand-made logs (patina.store) and real git repositories.
 
 from __future__ import annotations
 
+import json
+import os
 import sqlite3
 
 import pytest
@@ -348,3 +350,29 @@ def test_second_try_leaves_out_only_the_commonest_terms_and_stays_exact(monkeypa
                 assert second > first and '"patina"' in pruned[2].partition(") AND (")[2], pruned
                 second_tries += 1
     assert second_tries >= 2
+
+
+def test_scry_code_merges_current_code_definitions(repo, tmp_path):
+    import subprocess
+    import sys
+
+    repo.commit("Add retry", {"src/net.py": "class Client:\n    def retry_request(self, n):\n        return n\n"})
+    repo.commit("Rename it", {"src/net.py": "class Client:\n    def retry_send(self, n):\n        return n\n"})
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env["PATINA_HOME"] = str(tmp_path / "home")
+
+    def scry(*args):
+        return subprocess.run([sys.executable, "-m", "patina", *args], cwd=repo.path, env=env,
+                              capture_output=True, text=True)
+
+    assert scry("scrape", "--quiet").returncode == 0
+    proc = scry("scry", "retry", "--code", "--type", "code", "--json")
+    assert proc.returncode == 0, proc.stderr
+    results = json.loads(proc.stdout)["results"]
+    # Only the current definition: the renamed method's old name is gone from the index.
+    assert [(r["type"], r["origin"], r["detail"], r["score"]) for r in results] == [
+        ("code", "src/net.py::Client::retry_send", "src/net.py:2", 1.0)]
+    without = json.loads(scry("scry", "retry", "--json").stdout)["results"]
+    assert all(r["type"] != "code" for r in without)
+    proc = scry("scry", "retry", "--code", "--until", "2020-01-01")
+    assert proc.returncode == 3 and "--until" in proc.stderr

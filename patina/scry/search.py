@@ -353,16 +353,41 @@ def scry(query: str, *, projects: Sequence[tuple[str | None, str]], persona_home
 
 def search_code(db_path: str, terms: Sequence[str], hits: Sequence[Hit], *, limit: int,
                 until: str | None = None, types: Sequence[str] | None = None) -> list[Hit]:
-    """``--code``: merge code definitions matching the terms into ``hits``."""
+    """``--code``: merge current code definitions matching the terms into ``hits``.
+
+    BM25 over the code symbol index (name weighted above qualified name, name words and path),
+    normalised per query like every other list, ties by seq. The index holds the current code
+    only, so ``--until`` cannot apply to it.
+    """
     from patina import store
 
     if types is not None and "code" not in types:
         return list(hits)
+    if until is not None:
+        raise UsageError("--code cannot go with --until: the code symbol index holds the current code only")
+    if not terms:
+        return list(hits)
     conn = store.connect(db_path, readonly=True)
     try:
-        found = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'code_symbols'").fetchone()
+        found = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'code_symbols_fts'").fetchone()
         if found is None:
-            raise UsageError("--code: this database has no code symbols (the code source is not built in)")
-        raise UsageError("--code: code symbol search is not available yet")
+            raise UsageError("--code: this database has no code symbol index (the code source is not built in)")
+        match = " OR ".join(f'"{t}"' for t in terms)  # terms are letters and digits only
+        rows = conn.execute(
+            "SELECT f.rowid, bm25(code_symbols_fts, 4.0, 2.0, 3.0, 1.0) AS r, f.qualified_name, f.kind, f.file, "
+            "f.line, f.source_id, coalesce(e.timestamp, '') "
+            "FROM code_symbols_fts f LEFT JOIN eventlog e ON e.seq = f.rowid "
+            "WHERE code_symbols_fts MATCH ? ORDER BY r, f.rowid LIMIT ?",
+            (match, limit),
+        ).fetchall()
     finally:
         conn.close()
+    if not rows:
+        return list(hits)
+    best = rows[0][1]
+    code_hits = [
+        Hit(tag="PROJECT", project=None, score=(r / best) if best else 1.0, seq=rowid, type="code", origin=source_id,
+            timestamp=ts, content=f"{qualified} ({kind})", detail=f"{file}:{line}", source_file=file, title=None)
+        for rowid, r, qualified, kind, file, line, source_id, ts in rows
+    ]
+    return merge([hits, code_hits], limit)
