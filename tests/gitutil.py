@@ -78,3 +78,14 @@ class Repo:
 
     def head(self) -> str:
         return git(self.path, "rev-parse", "HEAD")
+
+
+def query(repo: "Repo", sql: str, *args) -> list[tuple]:
+    """Rows of a read query against the repository's Patina database."""
+    from patina import store
+
+    conn = store.connect(str(repo.path / ".patina/data/patina.db"))
+    try:
+        return conn.execute(sql, args).fetchall()
+    finally:
+        conn.close()

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from gitutil import Repo
+from gitutil import Repo, query
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sessions"
 SESSION_FIXTURES = sorted(p.name for p in FIXTURES.glob("*.md") if p.name != "README.md")
@@ -38,16 +38,6 @@ def without_keys(events):
 
 def fixture_text(name: str) -> bytes:
     return (FIXTURES / name).read_bytes()
-
-
-def query(repo: Repo, sql: str, *args) -> list[tuple]:
-    from patina import store
-
-    conn = store.connect(str(repo.path / ".patina/data/patina.db"))
-    try:
-        return conn.execute(sql, args).fetchall()
-    finally:
-        conn.close()
 
 
 # --- the real fixtures ----------------------------------------------------------------------

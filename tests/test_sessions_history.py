@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from gitutil import Repo, git
+from gitutil import Repo, git, query
 
 DIR = "layer/sessions"
 PATH = f"{DIR}/20250301-090000.md"
@@ -50,16 +50,6 @@ def new_session_events(repo: Repo, scrape, before: int) -> list[tuple]:
 
 def last_seq(repo: Repo) -> int:
     return query(repo, "SELECT coalesce(max(seq), 0) FROM eventlog")[0][0]
-
-
-def query(repo: Repo, sql: str, *args) -> list[tuple]:
-    from patina import store
-
-    conn = store.connect(str(repo.path / ".patina/data/patina.db"))
-    try:
-        return conn.execute(sql, args).fetchall()
-    finally:
-        conn.close()
 
 
 def brief(events) -> list[tuple]:
