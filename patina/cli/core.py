@@ -161,14 +161,15 @@ def collect_status(repo) -> dict:
     finally:
         conn.close()
     if repo.work_tree:
-        try:
-            from patina import config as team_config
-            from patina.sources.sessions import pending_session_files
+        from patina import config as team_config
+        from patina.errors import ConfigError
+        from patina.sources.sessions import pending_session_files
 
+        try:
             cfg, _ = team_config.load(repo.git_dir, head)
-            info["pending_sessions"] = pending_session_files(repo.work_tree, cfg)
-        except (ImportError, AttributeError):
-            pass
+        except ConfigError:  # the build warned about it already; list against the defaults
+            cfg, _ = team_config.load(repo.git_dir, None)
+        info["pending_sessions"] = pending_session_files(repo.work_tree, cfg)
     return info
 
 
