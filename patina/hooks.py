@@ -20,12 +20,18 @@ MARKER = "# patina-hook"
 FOREGROUND_MAX_COMMITS = int(os.environ.get("PATINA_HOOK_FOREGROUND_MAX", "400"))
 
 
+LOG_MAX_BYTES = 1 << 20  # hook.log is rotated to hook.log.1 past this size
+
+
 def _log(data_dir: str | None, line: str) -> None:
     if not data_dir:
         return
     try:
         os.makedirs(data_dir, exist_ok=True)
-        with open(os.path.join(data_dir, "hook.log"), "a", encoding="utf-8") as fh:
+        path = os.path.join(data_dir, "hook.log")
+        if os.path.exists(path) and os.path.getsize(path) > LOG_MAX_BYTES:
+            os.replace(path, path + ".1")
+        with open(path, "a", encoding="utf-8") as fh:
             fh.write(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} {line}\n")
     except OSError:
         pass

@@ -224,3 +224,13 @@ def test_verify_skips_a_stale_batch_table_and_compares_a_current_one(hooked):
     assert proc.returncode == 0, result["summary"]
     assert result["tables"]["term_stats"].startswith("skipped: stale")
     assert result["tables"]["co_changes"] == "identical"
+
+
+def test_hook_log_is_rotated(hooked):
+    from patina.hooks import LOG_MAX_BYTES
+
+    log = hooked.path / ".patina/data/hook.log"
+    log.write_text("x" * (LOG_MAX_BYTES + 1))
+    hooked.commit("after a big log", {"q.txt": "q\n"})
+    assert (hooked.path / ".patina/data/hook.log.1").stat().st_size == LOG_MAX_BYTES + 1
+    assert log.stat().st_size < 1000 and "post-commit: append" in log.read_text()
