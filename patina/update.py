@@ -14,12 +14,11 @@ import glob
 import importlib
 import os
 import sqlite3
-import subprocess
 from typing import Any, Callable, Iterator
 
 from patina import config as team_config
 from patina import gitcmd, store
-from patina.events import Event, parse_when
+from patina.events import Event, parse_when, utc_timestamp
 from patina.repo import Repo, ensure_data_dir
 from patina.sources import DIFF_SOURCES
 from patina.sources.base import CommitRecord, FileChange, SourceContext
@@ -61,8 +60,6 @@ def resolve_target(repo: Repo, until: str | None) -> str | None:
     limit = parse_when(until)
     for line in gitcmd.out(repo.git_dir, ["log", "--first-parent", "--format=%H %ct", head]).splitlines():
         sha, _, ct = line.partition(" ")
-        from patina.events import utc_timestamp
-
         if utc_timestamp(int(ct)) <= limit:
             return sha
     return None
