@@ -1,6 +1,15 @@
 -- Code facts (patina.sources.code). Every fact is an event; the current state of a fact is the
--- last event for its key -- (source_id, fact event type) -- unless that is a code.removed.
--- The NOT EXISTS probes use idx_eventlog_source; the outer scans use idx_eventlog_type.
+-- last event for its key -- (source_id, fact event type) -- unless that is a code.removed
+-- (whose data.kind names the fact type). The rule is stated once, in code_current; the views
+-- below pick their columns from it. The NOT EXISTS probe uses idx_eventlog_source.
+
+CREATE VIEW IF NOT EXISTS code_current AS
+SELECT e.seq, e.timestamp, e.event_type, e.source_id, e.source_file, e.data
+FROM eventlog e
+WHERE e.event_type GLOB 'code.*' AND e.event_type != 'code.removed'
+  AND NOT EXISTS (SELECT 1 FROM eventlog l WHERE l.source_id = e.source_id AND l.seq > e.seq
+                  AND (l.event_type = e.event_type
+                       OR (l.event_type = 'code.removed' AND l.data ->> '$.kind' = substr(e.event_type, 6))));
 
 CREATE VIEW IF NOT EXISTS code_functions AS
 SELECT e.seq, e.timestamp, e.source_id, e.source_file AS file,
@@ -11,74 +20,53 @@ SELECT e.seq, e.timestamp, e.source_id, e.source_file AS file,
        e.data ->> '$.is_async' AS is_async, e.data ->> '$.is_unsafe' AS is_unsafe,
        e.data ->> '$.takes_mut_self' AS takes_mut_self, e.data ->> '$.returns_result' AS returns_result,
        e.data ->> '$.signature_hash' AS signature_hash
-FROM eventlog e
-WHERE e.event_type = 'code.function'
-  AND NOT EXISTS (SELECT 1 FROM eventlog l WHERE l.source_id = e.source_id AND l.seq > e.seq
-                  AND l.event_type IN ('code.function', 'code.removed')
-                  AND (l.event_type = 'code.function' OR l.data ->> '$.kind' = 'function'));
+FROM code_current e
+WHERE e.event_type = 'code.function';
 
 CREATE VIEW IF NOT EXISTS code_types AS
 SELECT e.seq, e.timestamp, e.source_id, e.source_file AS file, substr(e.event_type, 6) AS category,
        e.data ->> '$.name' AS name, e.data ->> '$.qualified_name' AS qualified_name,
        e.data ->> '$.kind' AS kind, e.data ->> '$.visibility' AS visibility,
        e.data ->> '$.definition' AS definition, e.data ->> '$.line' AS line, e.data ->> '$.end_line' AS end_line
-FROM eventlog e
-WHERE e.event_type IN ('code.struct', 'code.enum', 'code.trait', 'code.class', 'code.interface', 'code.type')
-  AND NOT EXISTS (SELECT 1 FROM eventlog l WHERE l.source_id = e.source_id AND l.seq > e.seq
-                  AND (l.event_type = e.event_type
-                       OR (l.event_type = 'code.removed' AND l.data ->> '$.kind' = substr(e.event_type, 6))));
+FROM code_current e
+WHERE e.event_type IN ('code.struct', 'code.enum', 'code.trait', 'code.class', 'code.interface', 'code.type');
 
 CREATE VIEW IF NOT EXISTS code_members AS
 SELECT e.seq, e.timestamp, e.source_id, e.source_file AS file,
        e.data ->> '$.parent' AS parent, e.data ->> '$.name' AS name,
        e.data ->> '$.qualified_name' AS qualified_name, e.data ->> '$.kind' AS kind,
        e.data ->> '$.visibility' AS visibility, e.data ->> '$.type' AS type, e.data ->> '$.line' AS line
-FROM eventlog e
-WHERE e.event_type = 'code.member'
-  AND NOT EXISTS (SELECT 1 FROM eventlog l WHERE l.source_id = e.source_id AND l.seq > e.seq
-                  AND l.event_type IN ('code.member', 'code.removed')
-                  AND (l.event_type = 'code.member' OR l.data ->> '$.kind' = 'member'));
+FROM code_current e
+WHERE e.event_type = 'code.member';
 
 CREATE VIEW IF NOT EXISTS code_constants AS
 SELECT e.seq, e.timestamp, e.source_id, e.source_file AS file,
        e.data ->> '$.name' AS name, e.data ->> '$.qualified_name' AS qualified_name,
        e.data ->> '$.kind' AS kind, e.data ->> '$.type' AS type, e.data ->> '$.line' AS line
-FROM eventlog e
-WHERE e.event_type = 'code.constant'
-  AND NOT EXISTS (SELECT 1 FROM eventlog l WHERE l.source_id = e.source_id AND l.seq > e.seq
-                  AND l.event_type IN ('code.constant', 'code.removed')
-                  AND (l.event_type = 'code.constant' OR l.data ->> '$.kind' = 'constant'));
+FROM code_current e
+WHERE e.event_type = 'code.constant';
 
 CREATE VIEW IF NOT EXISTS code_imports AS
 SELECT e.seq, e.timestamp, e.source_id, e.source_file AS file,
        e.data ->> '$.import_path' AS import_path, e.data -> '$.imported_names' AS imported_names,
        e.data ->> '$.import_kind' AS import_kind, e.data ->> '$.line' AS line
-FROM eventlog e
-WHERE e.event_type = 'code.import'
-  AND NOT EXISTS (SELECT 1 FROM eventlog l WHERE l.source_id = e.source_id AND l.seq > e.seq
-                  AND l.event_type IN ('code.import', 'code.removed')
-                  AND (l.event_type = 'code.import' OR l.data ->> '$.kind' = 'import'));
+FROM code_current e
+WHERE e.event_type = 'code.import';
 
 CREATE VIEW IF NOT EXISTS code_calls AS
 SELECT e.seq, e.timestamp, e.source_id, e.source_file AS file,
        e.data ->> '$.caller' AS caller, e.data ->> '$.callee' AS callee,
        e.data ->> '$.line' AS line, e.data ->> '$.count' AS count
-FROM eventlog e
-WHERE e.event_type = 'code.call'
-  AND NOT EXISTS (SELECT 1 FROM eventlog l WHERE l.source_id = e.source_id AND l.seq > e.seq
-                  AND l.event_type IN ('code.call', 'code.removed')
-                  AND (l.event_type = 'code.call' OR l.data ->> '$.kind' = 'call'));
+FROM code_current e
+WHERE e.event_type = 'code.call';
 
 -- One row per source file the code source has seen (error_nodes: syntax errors tree-sitter
 -- recovered from; skipped: null, 'binary', 'too_large' or 'error').
 CREATE VIEW IF NOT EXISTS code_files AS
 SELECT e.seq, e.timestamp, e.source_file AS file, e.data ->> '$.language' AS language,
        e.data ->> '$.error_nodes' AS error_nodes, e.data ->> '$.skipped' AS skipped
-FROM eventlog e
-WHERE e.event_type = 'code.file'
-  AND NOT EXISTS (SELECT 1 FROM eventlog l WHERE l.source_id = e.source_id AND l.seq > e.seq
-                  AND l.event_type IN ('code.file', 'code.removed')
-                  AND (l.event_type = 'code.file' OR l.data ->> '$.kind' = 'file'));
+FROM code_current e
+WHERE e.event_type = 'code.file';
 
 -- Every current definition, one shape: what symbol search returns.
 CREATE VIEW IF NOT EXISTS code_symbols AS
