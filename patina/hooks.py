@@ -92,26 +92,24 @@ def run_hook(argv: list[str]) -> int:
 
 
 def _update_from_hook(repo, name: str) -> int:
-    from patina.lock import locked
-    from patina.update import NeedsBackground, current_head, update
+    from patina.errors import LockBusy
+    from patina.runner import run_update
+    from patina.update import NeedsBackground
 
-    while True:
-        # Another update holds the lock: it re-checks HEAD when done, so we may leave.
-        with locked(repo.db_path, wait=0) as got:
-            if not got:
-                _log(repo.data_dir, f"{name}: lock busy; the running update will catch up")
-                return 0
-            try:
-                result = update(repo, max_commits=FOREGROUND_MAX_COMMITS,
-                                warn=lambda m: _log(repo.data_dir, f"{name}: warning: {m}"))
-            except NeedsBackground as why:
-                _spawn_background(repo, name, str(why))
-                return 0
-        if result.action != "unchanged":
-            _log(repo.data_dir, f"{name}: {result.action} +{result.events_added} events, "
-                                f"last seq {result.last_seq} at {(result.head or '-')[:12]}")
-        if current_head(repo) == result.head:
-            return 0
+    try:
+        # wait=0: if another update holds the lock, it re-checks HEAD when done (see runner).
+        result = run_update(repo, wait=0, max_commits=FOREGROUND_MAX_COMMITS,
+                            warn=lambda m: _log(repo.data_dir, f"{name}: warning: {m}"))
+    except LockBusy:
+        _log(repo.data_dir, f"{name}: lock busy; the running update will catch up")
+        return 0
+    except NeedsBackground as why:
+        _spawn_background(repo, name, str(why))
+        return 0
+    if result.action != "unchanged":
+        _log(repo.data_dir, f"{name}: {result.action} +{result.events_added} events, "
+                            f"last seq {result.last_seq} at {(result.head or '-')[:12]}")
+    return 0
 
 
 def _spawn_background(repo, name: str, why: str) -> None:
