@@ -77,6 +77,8 @@ def test_hook_never_fails_git(hooked, tmp_path):
     assert proc.returncode == 0
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("patina: post-commit hook:")
+    logged = (tmp_path / "hook.log").read_text().splitlines()  # the log beside the database
+    assert len(logged) == 1 and "post-commit: error:" in logged[0]
     # Outside any repository: still 0.
     assert patina("hook", "post-commit", cwd=tmp_path).returncode == 0
 
