@@ -130,12 +130,17 @@ def truncate(conn: sqlite3.Connection, keep_through: int) -> None:
     conn.execute("UPDATE sqlite_sequence SET seq = ? WHERE name = 'eventlog'", (keep_through,))
 
 
-def dump_digest(conn: sqlite3.Connection, table: str = "eventlog", order: str = "seq") -> tuple[int, str]:
-    """(row count, sha256 over the rows in order): what `verify` and the tests compare."""
+def digest_rows(rows: Iterable[tuple]) -> tuple[int, str]:
+    """(row count, sha256 over the rows' canonical JSON, in order): what `verify` and the tests compare."""
     digest = hashlib.sha256()
     count = 0
-    for row in conn.execute(f"SELECT * FROM {table} ORDER BY {order}"):  # noqa: S608 (internal names)
+    for row in rows:
         digest.update(canonical_json(list(row)).encode())
         digest.update(b"\n")
         count += 1
     return count, digest.hexdigest()
+
+
+def dump_digest(conn: sqlite3.Connection, table: str = "eventlog", order: str = "seq") -> tuple[int, str]:
+    """:func:`digest_rows` of a whole table in ``order``."""
+    return digest_rows(conn.execute(f"SELECT * FROM {table} ORDER BY {order}"))  # noqa: S608 (internal names)

@@ -12,7 +12,6 @@ import tempfile
 from dataclasses import dataclass, field
 
 from patina import store
-from patina.events import canonical_json
 from patina.repo import Repo
 
 
@@ -49,18 +48,6 @@ def _tables(conn: sqlite3.Connection) -> dict[str, str]:
 def _rows(conn: sqlite3.Connection, table: str, order: str):
     select = "rowid, *" if order == "rowid" else "*"
     return conn.execute(f'SELECT {select} FROM "{table}" ORDER BY {order}')  # noqa: S608
-
-
-def _digest(cursor) -> tuple[int, str]:
-    import hashlib
-
-    h = hashlib.sha256()
-    n = 0
-    for row in cursor:
-        h.update(canonical_json(list(row)).encode())
-        h.update(b"\n")
-        n += 1
-    return n, h.hexdigest()
 
 
 def _first_difference(live: sqlite3.Connection, fresh: sqlite3.Connection) -> tuple[int, str]:
@@ -120,7 +107,7 @@ def verify(repo: Repo) -> VerifyResult:
 def _compare(live, fresh, built_for, stale_batch) -> VerifyResult:
     from patina import derived
 
-    n, digest = _digest(_rows(live, "eventlog", "seq"))
+    n, digest = store.digest_rows(_rows(live, "eventlog", "seq"))
     result = VerifyResult(True, n, digest, built_for)
     skip = {t for m in derived.load_all() if m.name in stale_batch for t in getattr(m, "tables", ())}
     live_tables, fresh_tables = _tables(live), _tables(fresh)
@@ -139,9 +126,9 @@ def _compare(live, fresh, built_for, stale_batch) -> VerifyResult:
             keys = [f"materializer:{m}" for m in stale_batch]
             marks = ",".join("?" * len(keys)) or "''"
             q = f"SELECT * FROM scrape_meta WHERE key NOT IN ({marks}) ORDER BY key"
-            same = _digest(live.execute(q, keys)) == _digest(fresh.execute(q, keys))
+            same = store.digest_rows(live.execute(q, keys)) == store.digest_rows(fresh.execute(q, keys))
         else:
-            same = _digest(_rows(live, table, order)) == _digest(_rows(fresh, table, order))
+            same = store.digest_rows(_rows(live, table, order)) == store.digest_rows(_rows(fresh, table, order))
         result.tables[table] = "identical" if same else "different"
         if not same:
             result.identical = False

@@ -6,7 +6,7 @@ NamedTuples, not dataclasses: this module is on the hook path, and importing dat
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable, Iterator, NamedTuple, Protocol
+from typing import Any, Callable, Iterable, NamedTuple, Protocol
 
 from patina.events import Event
 
@@ -87,14 +87,3 @@ class DiffSource(Protocol):
 
     def events(self, ctx: SourceContext, commit: CommitRecord, changes: list[FileChange]) -> Iterable[Event]:
         """Events for this commit's wanted changes, in a deterministic order."""
-
-
-def chunked(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    batch: list[Any] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
