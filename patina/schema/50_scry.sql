@@ -18,6 +18,7 @@ CREATE INDEX IF NOT EXISTS idx_scry_docs_origin ON scry_docs(origin, item_key);
 CREATE INDEX IF NOT EXISTS idx_scry_docs_removed ON scry_docs(removed_seq) WHERE removed_seq IS NOT NULL;
 
 -- BM25 full-text index over scry_docs (external content: the text is stored once, above).
+-- Its tokenizer is also patina.scry.index.TOKENIZE (the postings below tokenize the same way).
 CREATE VIRTUAL TABLE IF NOT EXISTS scry_fts USING fts5(
     content, detail, context,
     content = 'scry_docs', content_rowid = 'seq',
@@ -27,3 +28,24 @@ CREATE VIRTUAL TABLE IF NOT EXISTS scry_fts USING fts5(
 -- The index's logical content (term, doc, column, offset): what `verify` and the tests
 -- compare, since the FTS5 b-tree pages depend on how the rows were batched.
 CREATE VIRTUAL TABLE IF NOT EXISTS scry_vocab USING fts5vocab(scry_fts, 'instance');
+
+-- How many documents hold each indexed word: FTS5's own statistics (scry_terms, slow to
+-- look up one word at a time) and the same counts kept as a plain table (scry_words).
+CREATE VIRTUAL TABLE IF NOT EXISTS scry_terms USING fts5vocab(scry_fts, 'row');
+CREATE TABLE IF NOT EXISTS scry_words (
+    term TEXT PRIMARY KEY,      -- the word as the index stores it (lower-cased, stemmed)
+    docs INTEGER NOT NULL       -- documents holding it (always > 0)
+) WITHOUT ROWID;
+
+-- Postings of the common words only (those in at least patina.scry.index.HOT_DF documents):
+-- for each document holding the word, its weighted frequency there (the column weights summed
+-- per occurrence, as bm25() sums them) and the document's length in tokens (bm25's D).
+-- One-word queries on such a word rank from here: within one frequency, a shorter document
+-- always scores higher, so the best few of each frequency are the only candidates.
+CREATE TABLE IF NOT EXISTS scry_postings (
+    term TEXT NOT NULL,         -- the word as the index stores it (lower-cased, stemmed)
+    freq REAL NOT NULL,         -- weighted frequency in the document
+    length INTEGER NOT NULL,    -- the document's tokens, all columns
+    seq INTEGER NOT NULL,       -- the document (scry_docs.seq)
+    PRIMARY KEY (term, freq, length, seq)
+) WITHOUT ROWID;

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from typing import Any, Iterable, NamedTuple
+import threading
+from contextlib import contextmanager
+from typing import Any, Iterable, Iterator, NamedTuple
 
 SESSION_ITEM_TYPES = ("decision", "pattern", "work", "context", "observation")
 # Event types the index reads, in no particular order (absorb walks them by seq).
@@ -22,6 +24,10 @@ INDEXED_EVENTS = tuple(f"session.{t}" for t in SESSION_ITEM_TYPES) + (
 # The FTS columns and their BM25 weights: the item itself counts most.
 FTS_COLUMNS = ("content", "detail", "context")
 FTS_WEIGHTS = (1.0, 0.5, 0.2)
+# scry_fts's tokenizer (patina/schema/50_scry.sql): words are tokenized the same way here.
+TOKENIZE = "porter unicode61 remove_diacritics 2"
+# A word in at least this many documents is common: scry_postings holds its postings.
+HOT_DF = 4000
 
 
 class Doc(NamedTuple):
@@ -106,26 +112,122 @@ def _removals(data: dict[str, Any]) -> list[Removal]:
     return out
 
 
+_local = threading.local()
+
+
+def _tokenizer() -> sqlite3.Connection:
+    """A private in-memory FTS5 table with the index's tokenizer (one per thread): the only
+    exact way to know which words FTS5 makes of a text."""
+    conn = getattr(_local, "conn", None)
+    if conn is None:
+        conn = sqlite3.connect(":memory:", isolation_level=None)
+        conn.execute(f"CREATE VIRTUAL TABLE t USING fts5({', '.join(FTS_COLUMNS)}, tokenize = '{TOKENIZE}')")
+        conn.execute("CREATE VIRTUAL TABLE v USING fts5vocab(t, 'instance')")
+        conn.execute("CREATE VIRTUAL TABLE r USING fts5vocab(t, 'row')")
+        _local.conn = conn
+    return conn
+
+
+class Tokenized:
+    """Documents as the index sees them, while the block that tokenized them runs (see
+    :func:`tokenized`): the words they hold, and each word's occurrences per document."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def word_docs(self) -> list[tuple[str, int]]:
+        """(word, documents holding it), by word."""
+        return self._conn.execute("SELECT term, doc FROM r ORDER BY term").fetchall()
+
+    def postings(self, words: Iterable[str]) -> list[tuple[str, int, int, int, int, int]]:
+        """(word, seq, in content, in detail, in context, document length) for ``words``,
+        sorted by word and seq."""
+        lengths = {doc: sum(_varints(size)) for doc, size in self._conn.execute("SELECT id, sz FROM t_docsize")}
+        counts = ", ".join(f"sum(col = '{c}')" for c in FTS_COLUMNS)
+        return [(word, doc, *n, lengths[doc]) for word in sorted(words) for doc, *n in self._conn.execute(
+            f"SELECT doc, {counts} FROM v WHERE term = ? GROUP BY doc ORDER BY doc", (word,))]
+
+
+@contextmanager
+def tokenized(rows: Iterable[tuple[int, str, str, str]]) -> Iterator[Tokenized]:
+    """What FTS5 makes of (seq, content, detail, context) rows, for the length of the block."""
+    conn = _tokenizer()
+    conn.execute("BEGIN")
+    try:
+        conn.executemany(f"INSERT INTO t(rowid, {', '.join(FTS_COLUMNS)}) VALUES (?, ?, ?, ?)", rows)
+        yield Tokenized(conn)
+    finally:
+        conn.execute("ROLLBACK")
+
+
+def query_tokens(word: str) -> list[str]:
+    """The indexed words FTS5 makes of one query word (usually one: its stem)."""
+    with tokenized([(1, word, "", "")]) as tok:
+        return [w for w, _ in tok.word_docs()]
+
+
+def weighted_freq(counts: Iterable[int]) -> float:
+    """bm25()'s frequency of a word in a document: each occurrence adds its column's weight,
+    in column order, so the float is the very one FTS5 computes."""
+    freq = 0.0
+    for n, weight in zip(counts, FTS_WEIGHTS):
+        for _ in range(n):
+            freq += weight
+    return freq
+
+
+def _varints(blob: bytes) -> list[int]:
+    """SQLite varints (as FTS5 writes its averages and docsize records)."""
+    out, i = [], 0
+    while i < len(blob):
+        value = 0
+        for k in range(9):
+            byte = blob[i]
+            i += 1
+            if k == 8:
+                value = (value << 8) | byte
+                break
+            value = (value << 7) | (byte & 0x7F)
+            if not byte & 0x80:
+                break
+        out.append(value)
+    return out
+
+
+def totals(conn: sqlite3.Connection) -> tuple[int, int]:
+    """(documents, tokens) of scry_fts, read from FTS5's own averages record: bm25's N and
+    the numerator of its average document length."""
+    row = conn.execute("SELECT block FROM scry_fts_data WHERE id = 1").fetchone()
+    values = _varints(row[0]) if row and row[0] else []
+    return (values[0], sum(values[1:])) if values else (0, 0)
+
+
+def doc_frequency(conn: sqlite3.Connection, term: str) -> int:
+    """How many documents hold the indexed word ``term``."""
+    row = conn.execute("SELECT docs FROM scry_words WHERE term = ?", (term,)).fetchone()
+    return row[0] if row else 0
+
+
 class SearchIndex:
-    """Materializer for ``scry_docs`` + ``scry_fts`` (see patina/schema/50_scry.sql)."""
+    """Materializer for ``scry_docs`` + ``scry_fts`` + ``scry_postings`` (see patina/schema/50_scry.sql)."""
 
     name = "scry"
-    tables = ("scry_docs", "scry_fts")
+    tables = ("scry_docs", "scry_fts", "scry_words", "scry_postings")
     incremental = True
 
     def reset(self, conn: sqlite3.Connection) -> None:
         conn.execute("INSERT INTO scry_fts(scry_fts) VALUES ('delete-all')")
         conn.execute("DELETE FROM scry_docs")
+        conn.execute("DELETE FROM scry_words")
+        conn.execute("DELETE FROM scry_postings")
 
     def truncate(self, conn: sqlite3.Connection, keep_through: int) -> None:
         """Undo every event after ``keep_through`` (cheaper than reset + absorb from 0).
 
         Not part of the Materializer protocol yet: offered for the pipeline to call on replay.
         """
-        for row in conn.execute(f"SELECT seq, {', '.join(FTS_COLUMNS)} FROM scry_docs WHERE seq > ?",
-                                (keep_through,)).fetchall():
-            self._fts_delete(conn, row)
-        conn.execute("DELETE FROM scry_docs WHERE seq > ?", (keep_through,))
+        self._delete(conn, conn.execute(f"SELECT seq, {', '.join(FTS_COLUMNS)} FROM scry_docs WHERE seq > ?",
+                                        (keep_through,)).fetchall())
         conn.execute("UPDATE scry_docs SET removed_seq = NULL WHERE removed_seq > ?", (keep_through,))
 
     def absorb(self, conn: sqlite3.Connection, after_seq: int) -> None:
@@ -161,14 +263,21 @@ class SearchIndex:
         conn.executemany(
             "INSERT INTO scry_docs(seq, type, origin, timestamp, source_file, content, detail, context, item_key) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", docs)
-        conn.executemany(
-            "INSERT INTO scry_fts(rowid, content, detail, context) VALUES (?, ?, ?, ?)",
-            [(d.seq, d.content, d.detail, d.context) for d in docs])
+        rows = [(d.seq, d.content, d.detail, d.context) for d in docs]
+        conn.executemany("INSERT INTO scry_fts(rowid, content, detail, context) VALUES (?, ?, ?, ?)", rows)
+        with tokenized(rows) as tok:
+            _update_postings(conn, tok, added=True)
 
     @staticmethod
-    def _fts_delete(conn: sqlite3.Connection, row: tuple) -> None:
-        conn.execute("INSERT INTO scry_fts(scry_fts, rowid, content, detail, context) "
-                     "VALUES ('delete', ?, ?, ?, ?)", row)
+    def _delete(conn: sqlite3.Connection, rows: list[tuple]) -> None:
+        """Drop documents, given as (seq, content, detail, context) rows, from the whole index."""
+        if not rows:
+            return
+        conn.executemany("INSERT INTO scry_fts(scry_fts, rowid, content, detail, context) "
+                         "VALUES ('delete', ?, ?, ?, ?)", rows)
+        conn.executemany("DELETE FROM scry_docs WHERE seq = ?", [(r[0],) for r in rows])
+        with tokenized(rows) as tok:
+            _update_postings(conn, tok, added=False)
 
     @staticmethod
     def _mark_removed(conn: sqlite3.Connection, seq: int, session_id: str, source_file: str | None,
@@ -193,9 +302,62 @@ class SearchIndex:
                            (seq,)).fetchone()
         if row is None:
             return False
-        self._fts_delete(conn, row)
-        conn.execute("DELETE FROM scry_docs WHERE seq = ?", (seq,))
+        self._delete(conn, [row])
         return True
+
+
+def _update_postings(conn: sqlite3.Connection, docs: Tokenized, *, added: bool) -> None:
+    """Keep scry_words (documents per word) and scry_postings (the postings of every word in at
+    least HOT_DF documents) after ``docs`` were added to (or deleted from) scry_fts. A word that
+    just became common gets all its postings, read back from the FTS index; one that no longer
+    is loses them."""
+    sign = 1 if added else -1
+    counts = docs.word_docs()
+    conn.executemany("INSERT INTO scry_words(term, docs) VALUES (?, ?) "
+                     "ON CONFLICT(term) DO UPDATE SET docs = docs + excluded.docs",
+                     [(word, sign * n) for word, n in counts])
+    if not added:
+        conn.execute("DELETE FROM scry_words WHERE docs <= 0")
+    now = dict(conn.execute("SELECT w.term, w.docs FROM json_each(?) j CROSS JOIN scry_words w "
+                            "ON w.term = j.value", (json.dumps([w for w, _ in counts]),)))
+    changed = []  # common words that were already common: postings to add or drop one by one
+    for word, n in counts:
+        before, after = now.get(word, 0) - sign * n, now.get(word, 0)
+        if after < HOT_DF <= before:
+            conn.execute("DELETE FROM scry_postings WHERE term = ?", (word,))
+        elif before < HOT_DF <= after:
+            _backfill(conn, word)
+        elif after >= HOT_DF:
+            changed.append(word)
+    if not changed:
+        return
+    freqs: dict[tuple[int, ...], float] = {}
+    rows = []
+    for word, seq, *count, length in docs.postings(changed):
+        key = tuple(count)
+        if key not in freqs:
+            freqs[key] = weighted_freq(key)
+        rows.append((word, freqs[key], length, seq))
+    if added:
+        conn.executemany("INSERT INTO scry_postings(term, freq, length, seq) VALUES (?, ?, ?, ?)", rows)
+    else:
+        conn.executemany("DELETE FROM scry_postings WHERE term = ? AND freq = ? AND length = ? AND seq = ?", rows)
+
+
+def _backfill(conn: sqlite3.Connection, word: str) -> None:
+    """All postings of ``word``, from the FTS index itself (its instances, and the document
+    lengths FTS5 records)."""
+    column = {c: i for i, c in enumerate(FTS_COLUMNS)}
+    counts: dict[int, list[int]] = {}
+    sizes: dict[int, int] = {}
+    for doc, col, n, size in conn.execute(
+            "SELECT v.doc, v.col, count(*), s.sz FROM scry_vocab v JOIN scry_fts_docsize s ON s.id = v.doc "
+            "WHERE v.term = ? GROUP BY v.doc, v.col", (word,)):
+        counts.setdefault(doc, [0, 0, 0])[column[col]] = n
+        if doc not in sizes:
+            sizes[doc] = sum(_varints(size))
+    conn.executemany("INSERT INTO scry_postings(term, freq, length, seq) VALUES (?, ?, ?, ?)",
+                     sorted((word, weighted_freq(c), sizes[doc], doc) for doc, c in counts.items()))
 
 
 def check(conn: sqlite3.Connection) -> str | None:
@@ -218,7 +380,8 @@ def digest(conn: sqlite3.Connection) -> str:
 
     h = hashlib.sha256()
     for sql in ("SELECT * FROM scry_docs ORDER BY seq",
-                "SELECT term, doc, col, offset FROM scry_vocab ORDER BY term, doc, col, offset"):
+                "SELECT term, doc, col, offset FROM scry_vocab ORDER BY term, doc, col, offset",
+                "SELECT * FROM scry_postings ORDER BY term, freq, length, seq"):
         for row in conn.execute(sql):
             h.update(canonical_json(list(row)).encode())
             h.update(b"\n")

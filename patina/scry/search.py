@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass
 from typing import Iterable, Sequence
 
 from patina.errors import DatabaseError, PatinaError, UsageError
+from patina.scry import index as _index
 from patina.scry.index import FTS_WEIGHTS
 
 PERSONA_WEIGHT = 0.95
@@ -110,8 +111,10 @@ def cutoff_seq(conn: sqlite3.Connection, until: str | None) -> int | None:
     return row[0] - 1
 
 
-# BM25 as FTS5 computes it: per phrase, idf * w(k1+1) / (w + D), so one phrase adds < idf * (k1+1).
+# BM25 as FTS5 computes it (fts5_aux.c): per phrase, idf * w(k1+1) / (w + k1(1 - b + b D/avgdl)),
+# so one phrase adds < idf * (k1+1).
 K1 = 1.2
+B = 0.75
 # Candidate budget: documents scored exactly before the bound is checked (see _top_rows).
 PRUNE_BUDGET = 4000
 # Bounds are compared with this margin so float rounding can never let an outsider tie or win.
@@ -147,10 +150,8 @@ def search_db(conn: sqlite3.Connection, terms: Sequence[str], *, limit: int, tag
         where.append(f"d.type IN ({','.join('?' * len(wanted))})")
         args += wanted
     if cutoff is None and types is None:
-        # Only removed documents to leave out: rank in the FTS table alone (no join per match),
-        # fetching enough extra rows to drop the removed ones.
-        removed = conn.execute("SELECT count(*) FROM scry_docs WHERE removed_seq IS NOT NULL").fetchone()[0]
-        rows = _top_rows(conn, list(terms), None, [], limit, prune, extra=removed)
+        # Only removed documents to leave out: rank in the FTS table alone (no join per match).
+        rows = _top_rows(conn, list(terms), None, [], limit, prune)
     else:
         rows = _top_rows(conn, list(terms), " AND ".join(where), args, limit, prune)
     if not rows:
@@ -170,30 +171,60 @@ _COLUMNS = "d.seq, d.type, d.origin, d.timestamp, d.content, d.detail, d.source_
 
 
 def _ranked(conn: sqlite3.Connection, expression: str, where: str | None, args: list, limit: int,
-            extra: int = 0) -> list[tuple]:
+            only: str | None = None) -> list[tuple]:
     """(seq, type, origin, timestamp, content, detail, source_file, bm25, removed_seq), best first.
 
-    ``where`` None: ranked in the FTS table alone (no join per match), taking ``extra`` more rows
-    than ``limit`` so the removed documents among them can be dropped: only those top rows are
-    joined to their documents.
+    ``where`` None: ranked in the FTS table alone (no join per match), leaving out the removed
+    documents (a small set, read once per query through the partial index on removed_seq);
+    only the top rows are joined to their documents.
     """
     weights = ", ".join(str(w) for w in FTS_WEIGHTS)
+    # ``only``: score just the documents that also match this expression (filtered before bm25()
+    # runs; the scored expression, so every float, stays the same).
+    only_sql = " AND +scry_fts.rowid IN (SELECT rowid FROM scry_fts WHERE scry_fts MATCH ?)" if only else ""
+    only_args = [only] if only else []
     if where is None:
         return conn.execute(
             f"SELECT {_COLUMNS}, t.r, d.removed_seq FROM (SELECT rowid AS seq, bm25(scry_fts, {weights}) AS r "
-            f"FROM scry_fts WHERE scry_fts MATCH ? ORDER BY r, rowid LIMIT ?) t "
-            f"JOIN scry_docs d ON d.seq = t.seq WHERE d.removed_seq IS NULL ORDER BY t.r, t.seq LIMIT ?",
-            (expression, limit + extra, limit)).fetchall()
+            f"FROM scry_fts WHERE scry_fts MATCH ?{only_sql} AND rowid NOT IN "
+            f"(SELECT seq FROM scry_docs WHERE removed_seq IS NOT NULL) ORDER BY r, rowid LIMIT ?) t "
+            f"JOIN scry_docs d ON d.seq = t.seq ORDER BY t.r, t.seq",
+            (expression, *only_args, limit)).fetchall()
     return conn.execute(
         f"SELECT {_COLUMNS}, bm25(scry_fts, {weights}) AS r, d.removed_seq "
         f"FROM scry_fts JOIN scry_docs d ON d.seq = scry_fts.rowid "
-        f"WHERE scry_fts MATCH ? AND {where} ORDER BY r, d.seq LIMIT ?",
-        (expression, *args, limit),
+        f"WHERE scry_fts MATCH ?{only_sql} AND {where} ORDER BY r, d.seq LIMIT ?",
+        (expression, *only_args, *args, limit),
     ).fetchall()
 
 
+# At most this many AND-groups in a filter (see _able_to_reach); more is not worth matching.
+MAX_GROUPS = 64
+
+
+def _able_to_reach(terms: Sequence[str], bounds: Sequence[float], floor: float) -> list[str] | None:
+    """AND-groups of ``terms`` (FTS5 expressions) such that a document holding only these terms
+    can score ``floor`` only if it holds every term of some group: the groups whose bounds sum
+    to at least the floor. [] when no document can; None when any single term might (or there
+    would be too many groups to be worth it)."""
+    if all(b * SAFETY >= floor for b in bounds):
+        return None
+    order = sorted(range(len(terms)), key=lambda i: -bounds[i])
+    groups: list[str] = []
+
+    def walk(at: int, chosen: list[int], total: float) -> bool:
+        if total * SAFETY >= floor:
+            groups.append("(" + " AND ".join(f'"{terms[i]}"' for i in chosen) + ")")
+            return len(groups) <= MAX_GROUPS
+        if at == len(order) or (total + sum(bounds[i] for i in order[at:])) * SAFETY < floor:
+            return True
+        return walk(at + 1, chosen + [order[at]], total + bounds[order[at]]) and walk(at + 1, chosen, total)
+
+    return groups if walk(0, [], 0.0) else None
+
+
 def _top_rows(conn: sqlite3.Connection, terms: list[str], where: str | None, args: list, limit: int,
-              prune: bool, extra: int = 0) -> list[tuple]:
+              prune: bool) -> list[tuple]:
     """The ``limit`` best eligible rows by BM25 over all the terms, exactly, scoring as few documents
     as it can. ``where`` None: every row is fetched, ``extra`` more are taken and the removed ones
     (``removed_seq`` set) dropped.
@@ -219,20 +250,30 @@ def _top_rows(conn: sqlite3.Connection, terms: list[str], where: str | None, arg
     phrase = terms if len(terms) > 1 else []
     full = " OR ".join(_phrases(ordered, phrase_of=phrase))
 
-    def ranked(expression: str) -> list[tuple]:
-        return _ranked(conn, expression, where, args, limit, extra)
+    def ranked(expression: str, only: str | None = None) -> list[tuple]:
+        return _ranked(conn, expression, where, args, limit, only)
 
-    def split_rows(split: int) -> list[tuple]:
+    def split_rows(split: int, floor: float | None = None) -> list[tuple]:
         left = "(" + " OR ".join(f'"{t}"' for t in ordered[:split]) + ")"
         right = "(" + " OR ".join(_phrases(ordered[split:], phrase_of=phrase)) + ")"
-        both = ranked(f"{left} AND {right}") + ranked(f"{left} NOT {right}")
-        return sorted(both, key=lambda r: (r[7], r[0]))[:limit]
+        rows = ranked(f"{left} AND {right}")
+        if len(rows) >= limit:
+            floor = max(floor or 0.0, -rows[-1][7])
+        # The NOT side holds E terms only: with a floor, only documents whose E terms' bounds
+        # reach it can enter.
+        groups = None if floor is None else _able_to_reach(ordered[:split], bounds[:split], floor)
+        if groups != []:
+            rows += ranked(f"{left} NOT {right}", " OR ".join(groups) if groups else None)
+        return sorted(rows, key=lambda r: (r[7], r[0]))[:limit]
 
+    if prune and len(terms) == 1 and stats[0][0] > PRUNE_BUDGET:
+        rows = _one_common_word(conn, terms[0], where, args, limit)
+        if rows is not None:
+            return rows
     if not prune or len(terms) == 1 or sum(n for n, _ in stats) <= PRUNE_BUDGET:
         return ranked(full)
-    # An N at least FTS5's (rows in the index) keeps every idf, so every bound, on the safe side.
-    n_docs = conn.execute("SELECT coalesce(max(seq), 0) FROM scry_docs").fetchone()[0]
-    bounds = [_idf(n_docs, n) * (K1 + 1) for n, _ in stats]
+    n_row, n_token = _index.totals(conn)
+    bounds = [_bound(conn, t, n, n_row, n_token) for n, t in stats]
     split, budget = 1, stats[0][0]
     while split < len(stats) - 1 and budget + stats[split][0] <= PRUNE_BUDGET:
         budget += stats[split][0]
@@ -249,8 +290,78 @@ def _top_rows(conn: sqlite3.Connection, terms: list[str], where: str | None, arg
         second -= 1
         rest += bounds[second]
     if second < len(stats):
-        return split_rows(second)  # its limit-th best is >= floor > every outsider's bound
+        return split_rows(second, floor)  # its limit-th best is >= floor > every outsider's bound
     return ranked(full)
+
+
+def _bm25_one(idf: float, freq: float, length: int, avgdl: float) -> float:
+    """One phrase's share of FTS5's bm25() (before its sign flip), operation for operation."""
+    return idf * ((freq * (K1 + 1.0)) / (freq + K1 * (1 - B + B * length / avgdl)))
+
+
+def _common_word(conn: sqlite3.Connection, term: str) -> str | None:
+    """The indexed word a query word stands for, when it has postings (a common word)."""
+    tokens = _index.query_tokens(term)
+    if len(tokens) == 1 and _index.doc_frequency(conn, tokens[0]) >= _index.HOT_DF:
+        return tokens[0]
+    return None
+
+
+def _freqs(conn: sqlite3.Connection, word: str) -> Iterable[float]:
+    """The distinct weighted frequencies of a common word, highest first (a skip scan)."""
+    freq = conn.execute("SELECT max(freq) FROM scry_postings WHERE term = ?", (word,)).fetchone()[0]
+    while freq is not None:
+        yield freq
+        freq = conn.execute("SELECT max(freq) FROM scry_postings WHERE term = ? AND freq < ?",
+                            (word, freq)).fetchone()[0]
+
+
+def _bound(conn: sqlite3.Connection, term: str, n_hit: int, n_row: int, n_token: int) -> float:
+    """The most one query word can add to any document's score.
+
+    Any word: idf * (k1 + 1), the limit as its frequency grows. A common word: exactly the best
+    it scores in any document, the shortest document of each of its frequencies.
+    """
+    idf = _idf(n_row, n_hit)
+    word = _common_word(conn, term) if n_row > 0 else None
+    if word is None:
+        return idf * (K1 + 1)
+    avgdl = n_token / n_row
+    return max(_bm25_one(idf, freq, conn.execute(
+        "SELECT min(length) FROM scry_postings WHERE term = ? AND freq = ?", (word, freq)).fetchone()[0], avgdl)
+        for freq in _freqs(conn, word))
+
+
+def _one_common_word(conn: sqlite3.Connection, term: str, where: str | None, args: list,
+                     limit: int) -> list[tuple] | None:
+    """The best ``limit`` eligible rows for a one-word query on a common word, from scry_postings
+    instead of scoring every document that holds it; None when the word has no postings.
+
+    With one word, every document shares the idf, and its score only grows with the word's
+    weighted frequency f and shrinks with the document's length D. So among documents with the
+    same f, the ``limit`` shortest eligible ones (by length, then seq) beat or tie-break ahead of
+    every other: those, for each distinct f, are all the candidates. Each is scored with FTS5's
+    own formula and statistics, operation for operation, so the floats equal bm25()'s.
+    """
+    word = _common_word(conn, term)
+    n_row, n_token = _index.totals(conn)
+    if word is None or n_row <= 0:
+        return None
+    eligible = "d.removed_seq IS NULL" if where is None else where
+    candidates: list[tuple[float, int, int]] = []
+    for freq in _freqs(conn, word):
+        candidates += [(freq, length, seq) for length, seq in conn.execute(
+            "SELECT p.length, p.seq FROM scry_postings p JOIN scry_docs d ON d.seq = p.seq "
+            f"WHERE p.term = ? AND p.freq = ? AND {eligible} ORDER BY p.length, p.seq LIMIT ?",
+            (word, freq, *args, limit))]
+    idf, avgdl = _idf(n_row, _index.doc_frequency(conn, word)), n_token / n_row
+    scored = sorted((-1.0 * _bm25_one(idf, f, length, avgdl), seq) for f, length, seq in candidates)[:limit]
+    if not scored:
+        return []
+    found = {row[0]: row for row in conn.execute(
+        f"SELECT {_COLUMNS}, d.removed_seq FROM scry_docs d WHERE d.seq IN ({','.join('?' * len(scored))})",
+        [seq for _, seq in scored])}
+    return [(*found[seq][:7], r, found[seq][7]) for r, seq in scored]
 
 
 def session_titles(conn: sqlite3.Connection, session_ids: Iterable[str]) -> dict[str, str]:
