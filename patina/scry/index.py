@@ -28,6 +28,8 @@ FTS_WEIGHTS = (1.0, 0.5, 0.2)
 TOKENIZE = "porter unicode61 remove_diacritics 2"
 # A word in at least this many documents is common: scry_postings holds its postings.
 HOT_DF = 4000
+# Documents indexed at once by absorb (bounds its memory; larger batches share per-word work).
+TEXT_BATCH = 5000
 
 
 class Doc(NamedTuple):
@@ -139,13 +141,26 @@ class Tokenized:
         """(word, documents holding it), by word."""
         return self._conn.execute("SELECT term, doc FROM r ORDER BY term").fetchall()
 
-    def postings(self, words: Iterable[str]) -> list[tuple[str, int, int, int, int, int]]:
-        """(word, seq, in content, in detail, in context, document length) for ``words``,
-        sorted by word and seq."""
-        lengths = {doc: sum(_varints(size)) for doc, size in self._conn.execute("SELECT id, sz FROM t_docsize")}
-        counts = ", ".join(f"sum(col = '{c}')" for c in FTS_COLUMNS)
-        return [(word, doc, *n, lengths[doc]) for word in sorted(words) for doc, *n in self._conn.execute(
-            f"SELECT doc, {counts} FROM v WHERE term = ? GROUP BY doc ORDER BY doc", (word,))]
+    def postings(self, words: Iterable[str]) -> Iterator[tuple[str, float, int, int]]:
+        """(word, weighted frequency, document length, seq) for ``words``, by word and seq."""
+        return read_postings(self._conn, "v", "t_docsize", words)
+
+
+def read_postings(conn: sqlite3.Connection, vocab: str, docsize: str,
+                  words: Iterable[str]) -> Iterator[tuple[str, float, int, int]]:
+    """(word, weighted frequency, document length, seq) rows of ``words``, by word and seq, from
+    an FTS5 table's instance vocabulary and docsize records (FTS5's own document lengths)."""
+    counts = ", ".join(f"sum(v.col = '{c}')" for c in FTS_COLUMNS)
+    freqs: dict[tuple[int, ...], float] = {}
+    for word in sorted(words):
+        for doc, *key, size in conn.execute(
+                f"SELECT v.doc, {counts}, s.sz FROM {vocab} v JOIN {docsize} s ON s.id = v.doc "
+                "WHERE v.term = ? GROUP BY v.doc ORDER BY v.doc", (word,)):
+            key = tuple(key)
+            freq = freqs.get(key)
+            if freq is None:
+                freq = freqs[key] = weighted_freq(key)
+            yield word, freq, sum(_varints(size)), doc
 
 
 @contextmanager
@@ -178,6 +193,8 @@ def weighted_freq(counts: Iterable[int]) -> float:
 
 def _varints(blob: bytes) -> list[int]:
     """SQLite varints (as FTS5 writes its averages and docsize records)."""
+    if max(blob, default=0) < 0x80:
+        return list(blob)  # every value below 128: one byte each
     out, i = [], 0
     while i < len(blob):
         value = 0
@@ -237,7 +254,8 @@ class SearchIndex:
             f"WHERE seq > ? AND event_type IN ({marks}) ORDER BY seq",
             (after_seq, *INDEXED_EVENTS),
         )
-        batch: list[Doc] = []
+        batch: list[Doc] = []  # documents not yet in scry_docs (a revision needs them there)
+        text: list[tuple[int, str, str, str]] = []  # ... and not yet in scry_fts / scry_postings
         for seq, event_type, timestamp, source_id, source_file, raw in cursor.fetchall():
             try:
                 data = json.loads(raw)
@@ -253,17 +271,26 @@ class SearchIndex:
             doc = doc_for(seq, event_type, timestamp, source_id, source_file, data)
             if doc is not None:
                 batch.append(doc)
+                text.append((doc.seq, doc.content, doc.detail, doc.context))
+                if len(text) >= TEXT_BATCH:
+                    self._insert(conn, batch)
+                    self._index(conn, text)
+                    batch, text = [], []
         self._insert(conn, batch)
+        self._index(conn, text)
 
     @staticmethod
-    def _insert(conn: sqlite3.Connection, docs: Iterable[Doc]) -> None:
-        docs = list(docs)
-        if not docs:
-            return
+    def _insert(conn: sqlite3.Connection, docs: list[Doc]) -> None:
         conn.executemany(
             "INSERT INTO scry_docs(seq, type, origin, timestamp, source_file, content, detail, context, item_key) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", docs)
-        rows = [(d.seq, d.content, d.detail, d.context) for d in docs]
+
+    @staticmethod
+    def _index(conn: sqlite3.Connection, rows: list[tuple[int, str, str, str]]) -> None:
+        """Add (seq, content, detail, context) rows to scry_fts and the word tables, in one go
+        (the word tables' work is per distinct word: larger batches share it)."""
+        if not rows:
+            return
         conn.executemany("INSERT INTO scry_fts(rowid, content, detail, context) VALUES (?, ?, ?, ?)", rows)
         with tokenized(rows) as tok:
             _update_postings(conn, tok, added=True)
@@ -331,13 +358,7 @@ def _update_postings(conn: sqlite3.Connection, docs: Tokenized, *, added: bool) 
             changed.append(word)
     if not changed:
         return
-    freqs: dict[tuple[int, ...], float] = {}
-    rows = []
-    for word, seq, *count, length in docs.postings(changed):
-        key = tuple(count)
-        if key not in freqs:
-            freqs[key] = weighted_freq(key)
-        rows.append((word, freqs[key], length, seq))
+    rows = list(docs.postings(changed))
     if added:
         conn.executemany("INSERT INTO scry_postings(term, freq, length, seq) VALUES (?, ?, ?, ?)", rows)
     else:
@@ -345,19 +366,9 @@ def _update_postings(conn: sqlite3.Connection, docs: Tokenized, *, added: bool) 
 
 
 def _backfill(conn: sqlite3.Connection, word: str) -> None:
-    """All postings of ``word``, from the FTS index itself (its instances, and the document
-    lengths FTS5 records)."""
-    column = {c: i for i, c in enumerate(FTS_COLUMNS)}
-    counts: dict[int, list[int]] = {}
-    sizes: dict[int, int] = {}
-    for doc, col, n, size in conn.execute(
-            "SELECT v.doc, v.col, count(*), s.sz FROM scry_vocab v JOIN scry_fts_docsize s ON s.id = v.doc "
-            "WHERE v.term = ? GROUP BY v.doc, v.col", (word,)):
-        counts.setdefault(doc, [0, 0, 0])[column[col]] = n
-        if doc not in sizes:
-            sizes[doc] = sum(_varints(size))
+    """All postings of ``word``, read back from the FTS index itself."""
     conn.executemany("INSERT INTO scry_postings(term, freq, length, seq) VALUES (?, ?, ?, ?)",
-                     sorted((word, weighted_freq(c), sizes[doc], doc) for doc, c in counts.items()))
+                     sorted(read_postings(conn, "scry_vocab", "scry_fts_docsize", [word])))
 
 
 def check(conn: sqlite3.Connection) -> str | None:
