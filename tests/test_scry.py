@@ -316,9 +316,11 @@ def test_pruned_search_equals_scoring_everything(monkeypatch):
                 search_db(conn, terms, limit=5, tag="PROJECT", prune=False, **kw), (q, kw)
 
 
-def test_second_try_leaves_out_only_the_commonest_terms_and_stays_exact(monkeypatch):
-    """When the rarest terms' candidates cannot beat the rest's bound, the second try drops only the
-    word that matches nearly everything (its bound is below the first try's floor): still exact."""
+@pytest.mark.parametrize("max_groups", [64, 0])
+def test_second_try_stays_exact(monkeypatch, max_groups):
+    """When the rarest terms' candidates cannot beat the rest's bound, the second try scores only
+    documents whose terms can reach the first try's floor (AND-groups) or, with too many groups,
+    leaves out only the word that matches nearly everything (its bound is below the floor)."""
     import random
 
     from patina.scry import search
@@ -334,19 +336,26 @@ def test_second_try_leaves_out_only_the_commonest_terms_and_stays_exact(monkeypa
     events.append(revised([("decision", events[3].data["content"])], session="s3"))
     conn = new_db(events)
     monkeypatch.setattr(search, "PRUNE_BUDGET", 40)
-    seen: list[str] = []
+    monkeypatch.setattr(search, "MAX_GROUPS", max_groups)
+    seen: list[tuple[str, str | None]] = []
     ranked = search._ranked
-    monkeypatch.setattr(search, "_ranked", lambda c, e, *a: seen.append(e) or ranked(c, e, *a))
+    monkeypatch.setattr(search, "_ranked", lambda c, e, w, a, lim, only=None: seen.append((e, only))
+                        or ranked(c, e, w, a, lim, only))
     second_tries = 0
     for q in ["delta alpha beta patina", "omega gamma patina", "delta omega alpha beta gamma patina"]:
         terms = query_terms(q)
+        full = match_expression(sorted(terms, key=lambda t: (conn.execute(
+            "SELECT count(*) FROM scry_fts WHERE scry_fts MATCH ?", (f'"{t}"',)).fetchone()[0], t)))
+        full = full.rsplit(" OR ", 1)[0] + ' OR "' + " ".join(terms) + '"'  # the phrase keeps the query's order
         for kw in ({}, {"types": ["decision", "pattern"]}):
             seen.clear()
             assert search_db(conn, terms, limit=5, tag="PROJECT", **kw) == \
                 search_db(conn, terms, limit=5, tag="PROJECT", prune=False, **kw), (q, kw)
             pruned = seen[:-1]  # the last call is the unpruned reference
-            ands = [e.partition(") AND (") for e in pruned if ") AND (" in e]
-            if len(ands) == 2:  # first try failed, the second answered with a larger E
+            ands = [e.partition(") AND (") for e, _ in pruned if ") AND (" in e]
+            if max_groups and any(e == full and only for e, only in pruned):
+                second_tries += 1  # the full expression, filtered to the groups that can reach the floor
+            elif not max_groups and len(ands) == 2:  # the fallback: a larger E
                 (first, _, _), (second, _, right) = ands
                 assert second.count('"') > first.count('"') and '"patina"' in right, pruned
                 second_tries += 1

@@ -226,23 +226,30 @@ def _able_to_reach(terms: Sequence[str], bounds: Sequence[float], floor: float) 
 def _top_rows(conn: sqlite3.Connection, terms: list[str], where: str | None, args: list, limit: int,
               prune: bool) -> list[tuple]:
     """The ``limit`` best eligible rows by BM25 over all the terms, exactly, scoring as few documents
-    as it can. ``where`` None: every row is fetched, ``extra`` more are taken and the removed ones
-    (``removed_seq`` set) dropped.
+    as it can. ``where`` None: every current (not removed) document is eligible.
 
     Scoring every document that has any term is what costs (FTS5's bm25() per row, ~1 µs), and
-    common terms match most of a large log. So (MaxScore): split the terms, rarest first, into
-    E and the rest R; score only the candidates C having an E term, exactly, as
-    ``E AND (R or phrase)`` plus ``E NOT (R or phrase)`` (the NOT side adds nothing to a score).
-    A document outside C has no E term, so scores at most the sum of R's bounds
-    idf * (k1 + 1); once the limit-th best eligible row of C beats that, no outsider can enter.
+    common terms match most of a large log. Each term has a bound, the most it can add to a score:
+    idf * (k1 + 1) in general, and for a common word (one with postings) exactly its best
+    contribution to any document (:func:`_bound`).
 
-    First try: E = the rarest terms within :data:`PRUNE_BUDGET` matches. When its bound does not
-    hold, its limit-th best score s is still a floor for the answer, so the second try leaves in R
-    only the most common terms whose bounds sum below s (often the one or two words that match most
-    of the log) and scores everything else: certain by construction, and far cheaper than scoring
-    every match. Only when not even the commonest term's bound is below s is everything scored.
-    Phrases are always written in the same order (terms by rarity, phrase last) so scores are the
-    same float as without pruning.
+    One word: a common one is ranked from its postings (:func:`_one_common_word`).
+
+    Several (MaxScore): split the terms, rarest first, into E and the rest R, and score only the
+    candidates C having an E term, exactly, as ``E AND (R or phrase)`` plus ``E NOT (R or
+    phrase)``. The NOT side holds E terms only, so once the AND side gives a floor it scores only
+    documents whose E terms' bounds can reach it. A document outside C has no E term, so scores at
+    most the sum of R's bounds; once the limit-th best eligible row of C beats that, no outsider
+    can enter. First try: E = the rarest terms within :data:`PRUNE_BUDGET` matches.
+
+    When that bound does not hold, the first try's limit-th best score is still a floor for the
+    answer: the second try scores, with the full expression, only the documents whose terms'
+    bounds can sum to it (:func:`_able_to_reach`) or that hold every term (the phrase). If that
+    takes too many AND-groups, it falls back to leaving in R only the commonest terms whose bounds
+    sum below the floor. Everything is scored only when no floor or bound helps.
+
+    Phrases are always written in the same order (terms by rarity, phrase last) and filters never
+    change the scored expression, so scores are the same floats as without pruning.
     """
     stats = sorted((conn.execute("SELECT count(*) FROM scry_fts WHERE scry_fts MATCH ?",
                                  (f'"{t}"',)).fetchone()[0], t) for t in terms)
@@ -284,7 +291,14 @@ def _top_rows(conn: sqlite3.Connection, terms: list[str], where: str | None, arg
     floor = -rows[-1][7]
     if floor > sum(bounds[split:]) * SAFETY:
         return rows
-    # Second try: R = the commonest terms whose bounds sum below the floor (never the first try's R).
+    # Second try: only the documents whose words' bounds can sum to the floor (and those holding
+    # every word, which may hold the phrase too), scored with the full expression.
+    groups = _able_to_reach(ordered, bounds, floor)
+    if groups is not None:
+        if phrase:
+            groups.append("(" + " AND ".join(f'"{t}"' for t in ordered) + ")")
+        return ranked(full, " OR ".join(groups))
+    # Too many groups: R = the commonest terms whose bounds sum below the floor (never the first try's R).
     second, rest = len(stats), 0.0
     while second > split + 1 and (rest + bounds[second - 1]) * SAFETY < floor:
         second -= 1
