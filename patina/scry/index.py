@@ -152,6 +152,7 @@ def read_postings(conn: sqlite3.Connection, vocab: str, docsize: str,
     an FTS5 table's instance vocabulary and docsize records (FTS5's own document lengths)."""
     counts = ", ".join(f"sum(v.col = '{c}')" for c in FTS_COLUMNS)
     freqs: dict[tuple[int, ...], float] = {}
+    lengths: dict[bytes, int] = {}  # docsize record -> tokens (records repeat: decode each once)
     for word in sorted(words):
         for doc, *key, size in conn.execute(
                 f"SELECT v.doc, {counts}, s.sz FROM {vocab} v JOIN {docsize} s ON s.id = v.doc "
@@ -160,7 +161,10 @@ def read_postings(conn: sqlite3.Connection, vocab: str, docsize: str,
             freq = freqs.get(key)
             if freq is None:
                 freq = freqs[key] = weighted_freq(key)
-            yield word, freq, sum(_varints(size)), doc
+            length = lengths.get(size)
+            if length is None:
+                length = lengths[size] = sum(_varints(size))
+            yield word, freq, length, doc
 
 
 @contextmanager
