@@ -243,10 +243,8 @@ class SearchIndex:
         conn.execute("DELETE FROM scry_postings")
 
     def truncate(self, conn: sqlite3.Connection, keep_through: int) -> None:
-        """Undo every event after ``keep_through`` (cheaper than reset + absorb from 0).
-
-        Not part of the Materializer protocol yet: offered for the pipeline to call on replay.
-        """
+        """Undo every event after ``keep_through`` (cheaper than reset + absorb from 0): the
+        pipeline calls it when the log is truncated for a replay."""
         self._delete(conn, conn.execute(f"SELECT seq, {', '.join(FTS_COLUMNS)} FROM scry_docs WHERE seq > ?",
                                         (keep_through,)).fetchall())
         conn.execute("UPDATE scry_docs SET removed_seq = NULL WHERE removed_seq > ?", (keep_through,))
