@@ -293,6 +293,29 @@ def test_pipeline_incremental_index_equals_full_build(repo, scrape, tmp_path):
     assert [row[5] for row in docs(live)][-1] == "Merge side, amended"
 
 
+def test_pipeline_keeps_postings_through_appends_and_replays(repo, scrape, monkeypatch):
+    """Through the real pipeline (appends, then an amend that truncates and replays), the
+    common-word tables equal a fresh build: `patina verify` compares them like any table."""
+    from patina import repo as patina_repo
+    from patina.verify import verify
+
+    monkeypatch.setattr(scry_index, "HOT_DF", 3)
+    for i in range(6):
+        repo.commit(f"index work {i}: search index postings" + (" again" if i % 2 else ""), {"f.txt": str(i)})
+        scrape(repo.path)
+    repo.git("commit", "-q", "--amend", "-m", "index work 5: amended")  # truncate + replay
+    result, _ = scrape(repo.path)
+    assert result.action == "replay"
+    r = patina_repo.discover(str(repo.path))
+    live = store.connect(r.db_path)
+    words = dict(live.execute("SELECT term, docs FROM scry_words"))
+    assert words["index"] == 6 and words["again"] == 2 and "amend" in words
+    assert {t for (t,) in live.execute("SELECT DISTINCT term FROM scry_postings")} >= {"index", "work", "search"}
+    assert "again" not in {t for (t,) in live.execute("SELECT DISTINCT term FROM scry_postings")}
+    outcome = verify(r)
+    assert outcome.identical and outcome.tables["scry_postings"] == outcome.tables["scry_words"] == "identical"
+
+
 def test_pruned_search_equals_scoring_everything(monkeypatch):
     """The MaxScore shortcut returns exactly the hits (and float scores) of full scoring."""
     import random
