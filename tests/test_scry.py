@@ -493,15 +493,40 @@ def test_one_common_word_ranks_from_postings_exactly(monkeypatch):
     monkeypatch.setattr(scry_index, "HOT_DF", 25)
     monkeypatch.setattr(search, "PRUNE_BUDGET", 25)
     conn = new_db(_common_words_history())
-    used = []
+    answered = []  # words the postings answered (not handed back to full scoring)
     one = search._one_common_word
-    monkeypatch.setattr(search, "_one_common_word", lambda *a: used.append(a[1]) or one(*a))
+
+    def spy(*a):
+        rows = one(*a)
+        if rows is not None:
+            answered.append(a[1])
+        return rows
+
+    monkeypatch.setattr(search, "_one_common_word", spy)
     for q in ["patina", "sessions", "log", "filler", "index", "zebra"]:
         for kw in ({}, {"types": ["decision", "commit"]}, {"types": ["goal"]}, {"until": "2025-11-10T00:00:00Z"}):
             for limit in (1, 3, 10, 200):
                 assert search_db(conn, [q], limit=limit, tag="PROJECT", **kw) == \
                     search_db(conn, [q], limit=limit, tag="PROJECT", prune=False, **kw), (q, kw, limit)
-    assert "sessions" in used  # the stem ("session") is what has postings
+    common = {q for q in ["patina", "sessions", "log", "filler", "index", "zebra"]
+              if scry_index.doc_frequency(conn, scry_index.query_tokens(q)[0]) >= scry_index.HOT_DF}
+    assert "sessions" in common and set(answered) == common  # "sessions": its stem has postings
+
+
+def test_bound_of_a_common_word_is_its_best_score(monkeypatch):
+    """A common word's bound is exactly its best contribution: the top one-word bm25() score."""
+    from patina.scry import search
+
+    monkeypatch.setattr(scry_index, "HOT_DF", 25)
+    conn = new_db(_common_words_history())
+    n_row, n_token = scry_index.totals(conn)
+    for word in ["patina", "session", "filler"]:
+        n_hit = conn.execute("SELECT count(*) FROM scry_fts WHERE scry_fts MATCH ?", (f'"{word}"',)).fetchone()[0]
+        best = conn.execute("SELECT bm25(scry_fts, 1.0, 0.5, 0.2) AS r FROM scry_fts WHERE scry_fts MATCH ? "
+                            "ORDER BY r LIMIT 1", (f'"{word}"',)).fetchone()[0]
+        bound = search._bound(conn, word, n_hit, n_row, n_token)
+        assert bound == -best < search._idf(n_row, n_hit) * (search.K1 + 1)
+    assert search._bound(conn, "zanzibar", 5, n_row, n_token) == search._idf(n_row, 5) * (search.K1 + 1)
 
 
 def test_not_side_is_filtered_by_bounds_and_stays_exact(monkeypatch):

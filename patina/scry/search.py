@@ -198,6 +198,11 @@ def _ranked(conn: sqlite3.Connection, expression: str, where: str | None, args: 
     ).fetchall()
 
 
+def _all_of(terms: Iterable[str]) -> str:
+    """FTS5: documents holding every one of ``terms`` (letters and digits only: safe to quote)."""
+    return "(" + " AND ".join(f'"{t}"' for t in terms) + ")"
+
+
 # At most this many AND-groups in a filter (see _able_to_reach); more is not worth matching.
 MAX_GROUPS = 64
 
@@ -214,7 +219,7 @@ def _able_to_reach(terms: Sequence[str], bounds: Sequence[float], floor: float) 
 
     def walk(at: int, chosen: list[int], total: float) -> bool:
         if total * SAFETY >= floor:
-            groups.append("(" + " AND ".join(f'"{terms[i]}"' for i in chosen) + ")")
+            groups.append(_all_of(terms[i] for i in chosen))
             return len(groups) <= MAX_GROUPS
         if at == len(order) or (total + sum(bounds[i] for i in order[at:])) * SAFETY < floor:
             return True
@@ -251,6 +256,10 @@ def _top_rows(conn: sqlite3.Connection, terms: list[str], where: str | None, arg
     Phrases are always written in the same order (terms by rarity, phrase last) and filters never
     change the scored expression, so scores are the same floats as without pruning.
     """
+    if prune and len(terms) == 1:
+        rows = _one_common_word(conn, terms[0], where, args, limit)
+        if rows is not None:
+            return rows
     stats = sorted((conn.execute("SELECT count(*) FROM scry_fts WHERE scry_fts MATCH ?",
                                  (f'"{t}"',)).fetchone()[0], t) for t in terms)
     ordered = [t for _, t in stats]
@@ -273,10 +282,6 @@ def _top_rows(conn: sqlite3.Connection, terms: list[str], where: str | None, arg
             rows += ranked(f"{left} NOT {right}", " OR ".join(groups) if groups else None)
         return sorted(rows, key=lambda r: (r[7], r[0]))[:limit]
 
-    if prune and len(terms) == 1 and stats[0][0] > PRUNE_BUDGET:
-        rows = _one_common_word(conn, terms[0], where, args, limit)
-        if rows is not None:
-            return rows
     if not prune or len(terms) == 1 or sum(n for n, _ in stats) <= PRUNE_BUDGET:
         return ranked(full)
     n_row, n_token = _index.totals(conn)
@@ -296,7 +301,7 @@ def _top_rows(conn: sqlite3.Connection, terms: list[str], where: str | None, arg
     groups = _able_to_reach(ordered, bounds, floor)
     if groups is not None:
         if phrase:
-            groups.append("(" + " AND ".join(f'"{t}"' for t in ordered) + ")")
+            groups.append(_all_of(ordered))
         return ranked(full, " OR ".join(groups))
     # Too many groups: R = the commonest terms whose bounds sum below the floor (never the first try's R).
     second, rest = len(stats), 0.0
