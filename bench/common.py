@@ -13,7 +13,9 @@ PY = sys.executable
 
 
 def clean_env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    """The environment a user's git hook or shell has: no GIT_* variables, and Python free to
+    cache bytecode (a sandbox's PYTHONDONTWRITEBYTECODE would make every start recompile)."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("GIT_") and k != "PYTHONDONTWRITEBYTECODE"}
 
 
 def timed(cmd: list[str], cwd=None, runs: int = 3, env=None, stdout=subprocess.DEVNULL) -> tuple[float, int]:
