@@ -1,41 +1,179 @@
 """The team config: ``.patina/config.toml``, committed, read from the commit being built.
 
-Reading it from git objects (not the working tree) keeps the log a function of HEAD.
-Its blob id and the ``.mailmap`` blob id form the config fingerprint: when either changes
+Reading it from git objects (not the working tree) keeps the log a function of HEAD. It is
+validated once, here, against one schema (:data:`KEYS`: every key's type, default and
+meaning); the rest of Patina only ever sees a valid :class:`Config`. A bad file is one
+:class:`~patina.errors.ConfigError` naming the key (exit 8). Every path pattern is a glob of
+:mod:`patina.globs`.
+
+The config and the ``.mailmap`` blob id form the config fingerprint: when either changes
 the log is rebuilt, since they change how every earlier event reads.
+
+NamedTuples, not dataclasses: this module is on the hook path.
 """
 
 from __future__ import annotations
 
-import copy
+import datetime as _dt
 import hashlib
-import tomllib
-from typing import Any
+from typing import Any, Callable, NamedTuple
 
 from patina import gitcmd
 from patina.errors import ConfigError
 
 CONFIG_PATH = ".patina/config.toml"
+SOURCE_NAMES = ("sessions", "code")  # the diff sources (patina.sources.DIFF_SOURCES)
 
-DEFAULTS: dict[str, Any] = {
-    "sources": {"enabled": ["sessions", "code"]},
-    "sessions": {"globs": ["layer/sessions/**/*.md"], "max_bytes": 2_000_000},
-    "code": {
-        "include": ["**/*"],
-        "exclude": [
-            "vendor/**", "**/vendor/**", "third_party/**", "**/third_party/**", "node_modules/**",
-            "**/node_modules/**", "**/*.min.js", "**/*.min.css", "**/*.generated.*", "**/*_pb2.py",
-            "**/*.pb.go", "dist/**", "build/**", "target/**",
-        ],
-        "max_bytes": 1_000_000,
-        "since": None,
-    },
-    "cochange": {"max_files": 30},
+
+class Sources(NamedTuple):
+    enabled: tuple[str, ...] = SOURCE_NAMES
+
+
+class Sessions(NamedTuple):
+    globs: tuple[str, ...] = ("layer/sessions/**/*.md",)
+    max_bytes: int = 2_000_000
+
+
+class Code(NamedTuple):
+    include: tuple[str, ...] = ("**/*",)
+    exclude: tuple[str, ...] = (
+        "vendor/**", "**/vendor/**", "third_party/**", "**/third_party/**", "node_modules/**",
+        "**/node_modules/**", "**/*.min.js", "**/*.min.css", "**/*.generated.*", "**/*_pb2.py",
+        "**/*.pb.go", "dist/**", "build/**", "target/**",
+    )
+    max_bytes: int = 1_000_000
+    since: str | None = None  # a UTC timestamp (the config may give a date or a datetime)
+
+
+class Cochange(NamedTuple):
+    max_files: int = 30
+
+
+class Config(NamedTuple):
+    """The effective team config: every key present, every value checked."""
+
+    sources: Sources = Sources()
+    sessions: Sessions = Sessions()
+    code: Code = Code()
+    cochange: Cochange = Cochange()
+
+    def as_dict(self) -> dict[str, dict[str, Any]]:
+        """Plain JSON-able data (tuples as lists): what ``scrape_meta`` stores as ``config_json``."""
+        return {name: {k: list(v) if isinstance(v, tuple) else v for k, v in section._asdict().items()}
+                for name, section in self._asdict().items()}
+
+
+SECTIONS: dict[str, type] = {"sources": Sources, "sessions": Sessions, "code": Code, "cochange": Cochange}
+
+
+# --- the value types ----------------------------------------------------------------------------
+
+def _positive_int(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"expected a positive integer, got {value!r}")
+    return value
+
+
+def _globs(value: Any) -> tuple[str, ...]:
+    from patina import globs
+
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError(f"expected a list of glob patterns (strings), got {value!r}")
+    for pattern in value:
+        why = globs.check(pattern)
+        if why:
+            raise ValueError(f"{pattern!r} is {why}")
+    return tuple(value)
+
+
+def _source_names(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError(f"expected a list of source names, got {value!r}")
+    unknown = [v for v in value if v not in SOURCE_NAMES]
+    if unknown:
+        raise ValueError(f"unknown source {unknown[0]!r} (known: {', '.join(SOURCE_NAMES)})")
+    return tuple(v for v in SOURCE_NAMES if v in value)  # registry order, no duplicates
+
+
+def _moment(value: Any) -> str | None:
+    """A date (its first second, UTC) or a datetime, as a UTC timestamp string; "" or absent: None."""
+    from patina.events import parse_when, to_utc
+
+    if value is None or value == "":
+        return None
+    if isinstance(value, _dt.datetime):
+        return to_utc(value)
+    if isinstance(value, _dt.date):
+        return f"{value.isoformat()}T00:00:00Z"
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            if len(text) == 10:
+                return f"{_dt.date.fromisoformat(text).isoformat()}T00:00:00Z"
+            return parse_when(text)
+        except ValueError:
+            pass
+    raise ValueError(f"expected a date such as 2024-01-01, got {value!r}")
+
+
+class Key(NamedTuple):
+    check: Callable[[Any], Any]  # raw TOML value -> checked value, or ValueError
+    help: str
+
+
+# The schema: every key of the team config. Defaults are the section classes' (above).
+KEYS: dict[str, Key] = {
+    "sources.enabled": Key(_source_names, "diff sources besides git itself (commits are always read)"),
+    "sessions.globs": Key(_globs, "Markdown session notes, as globs over repository paths"),
+    "sessions.max_bytes": Key(_positive_int, "a session file is read up to this size"),
+    "code.include": Key(_globs, "source files whose facts tree-sitter extracts"),
+    "code.exclude": Key(_globs, "...except these (vendored, generated, minified)"),
+    "code.max_bytes": Key(_positive_int, "larger source files are recorded as skipped"),
+    "code.since": Key(_moment, "very large histories: no code facts before this date, then a snapshot"),
+    "cochange.max_files": Key(_positive_int, "commits changing more paths are left out of co_changes"),
 }
+
+
+def validate(raw: dict[str, Any], where: str = CONFIG_PATH) -> Config:
+    """A parsed TOML document as a :class:`Config`; ConfigError naming the first bad key."""
+    sections = {}
+    for name, cls in SECTIONS.items():
+        given = raw.get(name, {})
+        if not isinstance(given, dict):
+            raise ConfigError(f"{where}: [{name}] must be a table, got {given!r}")
+        values = {}
+        for key, value in given.items():
+            spec = KEYS.get(f"{name}.{key}")
+            if spec is None:
+                raise ConfigError(f"{where}: unknown key {name}.{key} (known: "
+                                  f"{', '.join(k for k in KEYS if k.startswith(name + '.'))})")
+            try:
+                values[key] = spec.check(value)
+            except ValueError as exc:
+                raise ConfigError(f"{where}: {name}.{key}: {exc}") from None
+        sections[name] = cls(**values)
+    unknown = sorted(set(raw) - set(SECTIONS))
+    if unknown:
+        raise ConfigError(f"{where}: unknown section [{unknown[0]}] (known: {', '.join(SECTIONS)})")
+    return Config(**sections)
+
+
+def from_dict(data: Any) -> Config:
+    """The config stored as ``config_json``; the defaults if it is absent or not valid."""
+    if not isinstance(data, dict):
+        return Config()
+    try:
+        return validate({k: v for k, v in data.items() if isinstance(v, dict)})
+    except ConfigError:
+        return Config()
+
 
 DEFAULT_TEXT = """\
 # Patina team config: committed, so every teammate builds the same log.
 # Changing this file (or .mailmap) makes the next update rebuild the log.
+# Every key is optional; the values below are the defaults. Globs are git's: ** spans directories.
 
 [sources]
 # Diff-driven sources besides git itself (commits are always read).
@@ -60,17 +198,10 @@ max_files = 30
 """
 
 
-def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
-    out = copy.deepcopy(base)
-    for key, value in over.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _merge(out[key], value)
-        else:
-            out[key] = value
-    return out
+# --- reading it from a commit -------------------------------------------------------------------
 
-
-def _blob_ids(git_dir: str, commit: str, paths: list[str]) -> list[str | None]:
+def blob_ids(git_dir: str, commit: str, paths: list[str]) -> list[str | None]:
+    """The blob id of each path in ``commit``'s tree (None where absent or not a blob)."""
     proc = gitcmd.run(git_dir, ["cat-file", "--batch-check"],
                       input="".join(f"{commit}:{p}\n" for p in paths).encode(), check=False)
     ids: list[str | None] = []
@@ -80,17 +211,28 @@ def _blob_ids(git_dir: str, commit: str, paths: list[str]) -> list[str | None]:
     return ids + [None] * (len(paths) - len(ids))
 
 
-def load(git_dir: str, commit: str | None) -> tuple[dict[str, Any], str]:
-    """(config, fingerprint) as committed at ``commit`` (defaults when absent or unborn)."""
+def read_text(git_dir: str, blob_id: str) -> str:
+    return gitcmd.run(git_dir, ["cat-file", "blob", blob_id]).stdout.decode("utf-8", "replace")
+
+
+def parse_toml(text: str, where: str) -> dict[str, Any]:
+    import tomllib
+
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{where} is not valid TOML: {exc}") from None
+
+
+def load(git_dir: str, commit: str | None) -> tuple[Config, str]:
+    """(config, fingerprint) as committed at ``commit`` (defaults when absent or unborn).
+    Raises ConfigError when the committed file is invalid."""
     if commit is None:
-        return copy.deepcopy(DEFAULTS), "none"
-    config_id, mailmap_id = _blob_ids(git_dir, commit, [CONFIG_PATH, ".mailmap"])
-    config = copy.deepcopy(DEFAULTS)
+        return Config(), "none"
+    config_id, mailmap_id = blob_ids(git_dir, commit, [CONFIG_PATH, ".mailmap"])
+    config = Config()
     if config_id:
-        text = gitcmd.run(git_dir, ["cat-file", "blob", config_id]).stdout.decode("utf-8", "replace")
-        try:
-            config = _merge(DEFAULTS, tomllib.loads(text))
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{CONFIG_PATH} at {commit[:12]} is not valid TOML: {exc}") from None
+        where = f"{CONFIG_PATH} at {commit[:12]}"
+        config = validate(parse_toml(read_text(git_dir, config_id), where), where)
     fingerprint = hashlib.sha256(f"{config_id}\0{mailmap_id}".encode()).hexdigest()[:16]
     return config, fingerprint

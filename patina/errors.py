@@ -6,7 +6,6 @@ anything else is a bug and still gets one line (plus the log), never a traceback
 
 from __future__ import annotations
 
-EXIT_OK = 0
 EXIT_DIFFERENT = 1  # verify found a difference
 EXIT_NOT_A_REPO = 2
 EXIT_USAGE = 3  # a bad argument click could not catch (dates, parameters)
@@ -19,14 +18,24 @@ EXIT_INTERNAL = 70
 
 
 class PatinaError(Exception):
-    """An error with a one-line message meant for the user."""
+    """An error with a one-line message meant for the user.
+
+    ``param``: the parameter at fault, if any; each front end names it its own way
+    (the CLI as ``--until: ...``, the HTTP service as ``until: ...``).
+    """
 
     exit_code = EXIT_INTERNAL
 
-    def __init__(self, message: str, exit_code: int | None = None) -> None:
+    def __init__(self, message: str, exit_code: int | None = None, *, param: str | None = None) -> None:
         super().__init__(message)
+        self.message = message
+        self.param = param
         if exit_code is not None:
             self.exit_code = exit_code
+
+    def worded(self, prefix: str = "") -> str:
+        """The message, after the parameter's name as a front end spells it (``prefix`` + name)."""
+        return f"{prefix}{self.param}: {self.message}" if self.param else self.message
 
 
 class NotARepository(PatinaError):

@@ -80,6 +80,18 @@ def out(git_dir: str, args: Sequence[str], **kw) -> str:
     return run(git_dir, args, **kw).stdout.decode("utf-8", "replace").strip()
 
 
+def ls_tree(git_dir: str, commit: str) -> list[tuple[str, str, str]]:
+    """(path, blob id, mode) of every file in ``commit``'s tree, sorted by path; paths spelled
+    as the git source spells them (invalid UTF-8 as \\xNN). Submodules are not files."""
+    out = []
+    for entry in run(git_dir, ["ls-tree", "-r", "-z", commit]).stdout.split(b"\0"):
+        meta, _, raw_path = entry.partition(b"\t")
+        parts = meta.decode().split()
+        if len(parts) == 3 and parts[1] == "blob":
+            out.append((raw_path.decode("utf-8", "backslashreplace"), parts[2], parts[0]))
+    return sorted(out)
+
+
 class BlobReader:
     """Reads blobs through one long-lived ``git cat-file --batch`` (cheap on the hook path)."""
 

@@ -189,6 +189,47 @@ def run(conn: sqlite3.Connection, name: str, given: dict[str, str] | None = None
     return cols, rows
 
 
+def query(db_path: str, name: str, given: dict[str, str], limit: int | None
+          ) -> tuple[list[str], list[tuple], list[str]]:
+    """``patina query NAME``: (columns, rows, derived tables behind the log that it reads).
+    Parameters are checked before the database is opened."""
+    from patina import store
+
+    bind(load(name), given)
+    conn = store.connect(db_path, readonly=True)
+    try:
+        behind = stale_inputs(conn, name)
+        cols, rows = run(conn, name, given, limit)
+    finally:
+        conn.close()
+    return cols, rows, behind
+
+
+def sql(db_path: str, text: str) -> tuple[list[str], list[tuple]]:
+    """``patina sql``: (columns, rows) of one read-only query."""
+    from patina import store
+
+    conn = store.connect(db_path, readonly=True)
+    try:
+        cur = conn.execute(text)
+        return [d[0] for d in cur.description or []], cur.fetchall()
+    except sqlite3.Error as exc:
+        raise QueryError(f"query failed: {exc}") from None
+    finally:
+        conn.close()
+
+
+def listing(fmt: str) -> str:
+    """``patina query --list``: every projection, its parameters and defaults."""
+    projs = all_projections()
+    if fmt != "json":
+        return "\n\n".join(describe(p) for p in projs) + "\n"
+    return json.dumps([{"name": p.name, "description": p.description,
+                        "params": [{"name": q.name, "type": q.type, "default": q.default,
+                                    "required": q.required, "help": q.help} for q in p.params]}
+                       for p in projs], indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
 def _mark_json(cols: list[str], rows: list[tuple], json_columns: tuple[str, ...]) -> list[tuple]:
     where = {i for i, c in enumerate(cols) if c in json_columns}
     return [tuple(JsonText(v) if i in where and isinstance(v, str) else v for i, v in enumerate(r))

@@ -62,3 +62,32 @@ def ensure_data_dir(repo: Repo) -> Path:
     if not ignore.exists():
         ignore.write_text("# Patina's local database: never committed.\n*\n")
     return data
+
+
+def init(repo: Repo, *, pre_commit: bool = False, hooks_repo: str | None = None,
+         hooks_rev: str | None = None) -> list[tuple[str, str, str]]:
+    """``patina init``: the team config (``.patina/config.toml``, to commit) and the ignored data
+    directory; with ``pre_commit``, Patina's entry in ``.pre-commit-config.yaml``. Safe to run
+    again. Returns (what happened, path, note) per file, for the CLI to print."""
+    from patina import config
+
+    if repo.work_tree is None:  # bare: only the database's directory
+        Path(repo.data_dir).mkdir(parents=True, exist_ok=True)
+        return [("database", repo.db_path, "bare repository")]
+    done = []
+    cfg = Path(repo.work_tree, config.CONFIG_PATH)
+    if cfg.exists():
+        done.append(("kept", config.CONFIG_PATH, ""))
+    else:
+        cfg.parent.mkdir(parents=True, exist_ok=True)
+        cfg.write_text(config.DEFAULT_TEXT, encoding="utf-8")
+        done.append(("created", config.CONFIG_PATH, "team config: commit it"))
+    ensure_data_dir(repo)
+    done.append(("ignored", os.path.relpath(repo.data_dir, repo.work_tree) + "/", "local database"))
+    if pre_commit:
+        from patina.precommit import add_to_config
+
+        path, changed = add_to_config(repo.work_tree, hooks_repo, hooks_rev)
+        done.append(("updated" if changed else "kept", os.path.relpath(path, repo.work_tree),
+                     "then: pre-commit install"))
+    return done

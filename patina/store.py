@@ -1,4 +1,10 @@
-"""The event store: the SQLite file, its schema, appending and truncating events."""
+"""The event store: the SQLite file, its schema, and every read and write of the log's tables.
+
+This is the one module that runs SQL against ``eventlog`` and its bookkeeping (``scrape_meta``,
+``fp_chain``, ``incomplete_commits``). Sources never touch the database: the pipeline reads
+for them (see :class:`patina.sources.base.Reader`). Derived tables read the log through
+:func:`events` and write only their own tables.
+"""
 
 from __future__ import annotations
 
@@ -36,10 +42,15 @@ def build_fingerprint() -> str:
     return hashlib.sha256(f"{SCHEMA_VERSION}\0{__version__}\0{schema_sql()}".encode()).hexdigest()[:16]
 
 
+def require(path: str) -> None:
+    """The one "no database" check: DatabaseError (exit 4) unless ``path`` exists."""
+    if not os.path.exists(path):
+        raise DatabaseError(f"no database at {path}: run `patina scrape` first")
+
+
 def connect(path: str, *, readonly: bool = False) -> sqlite3.Connection:
     if readonly:
-        if not os.path.exists(path):
-            raise DatabaseError(f"no database at {path}: run `patina scrape` first")
+        require(path)
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
         conn.execute("PRAGMA query_only = ON")
     else:
@@ -107,6 +118,160 @@ def last_seq(conn: sqlite3.Connection) -> int:
     return conn.execute("SELECT coalesce(max(seq), 0) FROM eventlog").fetchone()[0]
 
 
+def last_event(conn: sqlite3.Connection) -> tuple[int, str | None]:
+    """(seq, timestamp) of the last event; (0, None) for an empty log."""
+    row = conn.execute("SELECT seq, timestamp FROM eventlog ORDER BY seq DESC LIMIT 1").fetchone()
+    return (row[0], row[1]) if row else (0, None)
+
+
+# --- reading events -----------------------------------------------------------------------------
+
+EventRow = tuple  # (seq, event_type, timestamp, source_id, source_file, data as JSON text)
+
+
+def events(conn: sqlite3.Connection, after_seq: int = 0, types: Iterable[str] | None = None,
+           through: int | None = None, by_type: bool = False) -> Iterator[EventRow]:
+    """Events with ``after_seq < seq <= through``, in seq order, optionally of some types only.
+
+    By default the type filter is applied to the primary-key range scan (``+event_type``), so
+    reading the tail of a long log (the hook path) never touches the event-type index;
+    ``by_type`` lets SQLite use that index instead (a few rare types over a whole log).
+    """
+    sql = "SELECT seq, event_type, timestamp, source_id, source_file, data FROM eventlog WHERE seq > ?"
+    args: list = [after_seq]
+    if through is not None:
+        sql += " AND seq <= ?"
+        args.append(through)
+    wanted = tuple(types) if types is not None else None
+    if wanted is not None:
+        sql += f" AND {'' if by_type else '+'}event_type IN ({','.join('?' * len(wanted))})"
+        args.extend(wanted)
+    return conn.execute(sql + " ORDER BY seq", args)
+
+
+def field(conn: sqlite3.Connection, event_type: str, path: str) -> Iterator[tuple]:
+    """One payload field (a JSON path such as ``$.message``) of every event of a type, in seq order."""
+    return conn.execute("SELECT data ->> ? FROM eventlog WHERE event_type = ? ORDER BY seq", (path, event_type))
+
+
+def has_event(conn: sqlite3.Connection, event_type: str) -> bool:
+    return conn.execute("SELECT 1 FROM eventlog WHERE event_type = ? LIMIT 1", (event_type,)).fetchone() is not None
+
+
+def fold_facts(conn: sqlite3.Connection, path: str, prefix: str) -> dict[tuple[str, str], dict]:
+    """A file's current facts of one source, folded from the log: (event_type, key) -> data.
+
+    Facts are events ``<prefix>.<kind>`` with source_id ``path`` (key "") or ``path::key``;
+    ``<prefix>.removed`` {kind, name} removes one. ``file`` is left out of the data.
+    """
+    import json
+
+    rows = conn.execute(
+        "SELECT event_type, source_id, data FROM eventlog WHERE (source_id = ? OR "
+        "(source_id >= ? AND source_id < ?)) AND event_type >= ? AND event_type < ? ORDER BY seq",
+        (path, path + "::", path + ":;", prefix + ".", prefix + "/"))
+    removed = f"{prefix}.removed"
+    facts: dict[tuple[str, str], dict] = {}
+    for event, sid, data in rows:
+        key = "" if sid == path else sid[len(path) + 2:]
+        payload = json.loads(data)
+        if event == removed:
+            facts.pop((f"{prefix}.{payload.get('kind')}", key), None)
+        else:
+            payload.pop("file", None)
+            facts[(event, key)] = payload
+    return facts
+
+
+def session_files(conn: sqlite3.Connection, session_id: str) -> list[str]:
+    """The files that hold a session id in the log's current state (the ``sessions`` view)."""
+    return sorted(r[0] for r in conn.execute(
+        "SELECT DISTINCT source_file FROM sessions WHERE session_id = ?", (session_id,)) if r[0])
+
+
+def commit_seq_at(conn: sqlite3.Connection, until: str) -> int | None:
+    """The last seq of the log prefix known at ``until`` (a UTC timestamp): the events up to the
+    newest first-parent commit committed at or before it (what ``scrape --until`` builds).
+    Logs without a chain (the persona's): the events before the first one stamped after it
+    (None: all of them)."""
+    if conn.execute("SELECT 1 FROM fp_chain LIMIT 1").fetchone() is not None:
+        row = conn.execute(
+            "SELECT f.last_seq FROM fp_chain f JOIN eventlog e "
+            "ON e.source_id = f.sha AND e.event_type = 'git.commit' "
+            "WHERE coalesce(e.data ->> '$.committer_time', e.timestamp) <= ? ORDER BY f.pos DESC LIMIT 1",
+            (until,),
+        ).fetchone()
+        return row[0] if row else 0
+    row = conn.execute("SELECT min(seq) FROM eventlog WHERE timestamp > ?", (until,)).fetchone()
+    return None if row[0] is None else row[0] - 1
+
+
+def event_counts(conn: sqlite3.Connection) -> dict[str, int]:
+    return dict(conn.execute("SELECT event_type, count(*) FROM eventlog GROUP BY event_type ORDER BY event_type"))
+
+
+# --- the first-parent chain ---------------------------------------------------------------------
+
+def chain_step(conn: sqlite3.Connection, sha: str) -> tuple[int, str, int] | None:
+    """(pos, sha, last seq of its step) if ``sha`` is on the chain the log was built along."""
+    row = conn.execute("SELECT pos, sha, last_seq FROM fp_chain WHERE sha = ?", (sha,)).fetchone()
+    return (row[0], row[1], row[2]) if row else None
+
+
+def chain_length(conn: sqlite3.Connection) -> int:
+    return conn.execute("SELECT coalesce(max(pos), 0) FROM fp_chain").fetchone()[0]
+
+
+def chain_append(conn: sqlite3.Connection, rows: Iterable[tuple[int, str, int]]) -> None:
+    conn.executemany("INSERT INTO fp_chain(pos, sha, last_seq) VALUES (?, ?, ?)", rows)
+
+
+def cut(conn: sqlite3.Connection, pos: int, keep_through: int) -> None:
+    """Truncate the log after chain position ``pos`` (whose step ends at ``keep_through``): the
+    events, the chain and the incomplete-commit marks of the commits cut."""
+    truncate(conn, keep_through)
+    conn.execute("DELETE FROM fp_chain WHERE pos > ?", (pos,))
+    conn.execute("DELETE FROM incomplete_commits WHERE sha NOT IN "
+                 "(SELECT source_id FROM eventlog WHERE event_type = 'git.commit')")
+
+
+def mark_incomplete(conn: sqlite3.Connection, shas: Iterable[str], reason: str) -> None:
+    conn.executemany("INSERT OR REPLACE INTO incomplete_commits(sha, reason) VALUES (?, ?)",
+                     ((sha, reason) for sha in shas))
+
+
+def incomplete_commits(conn: sqlite3.Connection) -> list[str]:
+    return [r[0] for r in conn.execute("SELECT sha FROM incomplete_commits ORDER BY sha")]
+
+
+# --- derived-state progress ---------------------------------------------------------------------
+
+def _progress_key(name: str) -> str:
+    return f"materializer:{name}"
+
+
+def progress(conn: sqlite3.Connection, name: str) -> tuple[int, str | None]:
+    """(last seq absorbed, its timestamp) of a materializer; (0, None) before its first absorb."""
+    row = conn.execute("SELECT last_seq, last_timestamp FROM scrape_meta WHERE key = ?",
+                       (_progress_key(name),)).fetchone()
+    return (row[0] or 0, row[1]) if row else (0, None)
+
+
+def set_progress(conn: sqlite3.Connection, name: str, last_seq: int, last_timestamp: str | None) -> None:
+    conn.execute(
+        "INSERT INTO scrape_meta(key, value, last_seq, last_timestamp) VALUES (?, NULL, ?, ?) "
+        "ON CONFLICT(key) DO UPDATE SET last_seq = excluded.last_seq, last_timestamp = excluded.last_timestamp",
+        (_progress_key(name), last_seq, last_timestamp),
+    )
+
+
+def meta_rows_except(conn: sqlite3.Connection, names: Iterable[str]) -> Iterator[tuple]:
+    """``scrape_meta`` rows in key order, leaving out the progress of the named materializers."""
+    keys = [_progress_key(n) for n in names]
+    marks = ",".join("?" * len(keys)) or "''"
+    return conn.execute(f"SELECT * FROM scrape_meta WHERE key NOT IN ({marks}) ORDER BY key", keys)  # noqa: S608
+
+
 def append(conn: sqlite3.Connection, events: Iterable[Event], after_seq: int) -> int:
     """Append events with seq after_seq+1, after_seq+2, ...; returns the last seq written."""
     seq = after_seq
@@ -122,6 +287,29 @@ def append(conn: sqlite3.Connection, events: Iterable[Event], after_seq: int) ->
         rows(),
     )
     return seq
+
+
+def high_water(conn: sqlite3.Connection) -> int:
+    """The highest seq ever given (deleted events included): a personal log never reuses an id."""
+    row = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'eventlog'").fetchone()
+    return max(row[0] if row else 0, last_seq(conn))
+
+
+def remove_event(conn: sqlite3.Connection, seq: int, event_type: str) -> bool:
+    """Delete one event of a personal log (never of a project log: that is a function of HEAD)."""
+    return conn.execute("DELETE FROM eventlog WHERE seq = ? AND event_type = ?", (seq, event_type)).rowcount > 0
+
+
+def copy_events(src: sqlite3.Connection, dest: sqlite3.Connection, event_type: str) -> None:
+    """Copy the events of one type, same seqs, and the id high-water mark, into a new log.
+    Raises sqlite3.DatabaseError when ``src`` cannot be read."""
+    rows = src.execute("SELECT seq, event_type, timestamp, source_id, source_file, data FROM eventlog "
+                       "WHERE event_type = ? ORDER BY seq", (event_type,)).fetchall()
+    top = high_water(src)
+    dest.executemany("INSERT INTO eventlog(seq, event_type, timestamp, source_id, source_file, data) "
+                     "VALUES (?, ?, ?, ?, ?, ?)", rows)
+    if top:
+        dest.execute("UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = 'eventlog'", (top,))
 
 
 def truncate(conn: sqlite3.Connection, keep_through: int) -> None:

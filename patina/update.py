@@ -11,7 +11,6 @@ starting point differs (the live database, or an empty one for a rebuild).
 from __future__ import annotations
 
 import glob
-import importlib
 import os
 import sqlite3
 from typing import Any, Callable, Iterator
@@ -21,9 +20,19 @@ from patina import gitcmd, store
 from patina.events import Event, parse_when, utc_timestamp
 from patina.repo import Repo, ensure_data_dir
 from patina.sources import DIFF_SOURCES
-from patina.sources.base import CommitRecord, FileChange, SourceContext
+from patina.sources.base import CommitRecord, FileChange, SourceContext, TreeEntry
 
 BATCH = 256  # first-parent steps read ahead at once (sources may prefetch a batch in parallel)
+
+
+def when(until: str) -> str:
+    """A user's ``until`` as a UTC timestamp (UsageError naming the parameter if it is not a date)."""
+    from patina.errors import UsageError
+
+    try:
+        return parse_when(until)
+    except ValueError as exc:
+        raise UsageError(str(exc), param="until") from None
 
 
 class NeedsBackground(Exception):
@@ -46,6 +55,16 @@ class UpdateResult:
     def __repr__(self) -> str:
         return f"UpdateResult({self.__dict__})"
 
+    def summary(self, seconds: float) -> str:
+        """One line saying what the update did (``patina scrape`` prints it)."""
+        if self.head is None:
+            return "empty repository (unborn branch): the log is empty"
+        if self.action == "unchanged":
+            return f"up to date at {self.head[:12]}: {self.last_seq} events"
+        cut = f", truncated to seq {self.truncated_to}" if self.truncated_to is not None else ""
+        return (f"{self.action}: {self.commits_added} commits, +{self.events_added} events{cut}; "
+                f"{self.last_seq} events at {self.head[:12]} ({seconds:.2f} s)")
+
 
 Progress = Callable[[int, int], None]
 
@@ -57,7 +76,7 @@ def resolve_target(repo: Repo, until: str | None) -> str | None:
     head = proc.stdout.decode().strip() or None
     if head is None or until is None:
         return head
-    limit = parse_when(until)
+    limit = when(until)
     for line in gitcmd.out(repo.git_dir, ["log", "--first-parent", "--format=%H %ct", head]).splitlines():
         sha, _, ct = line.partition(" ")
         if utc_timestamp(int(ct)) <= limit:
@@ -71,10 +90,9 @@ def _shared_base(conn: sqlite3.Connection, repo: Repo, target: str) -> tuple[int
     assert proc.stdout
     try:
         for line in proc.stdout:
-            row = conn.execute("SELECT pos, sha, last_seq FROM fp_chain WHERE sha = ?",
-                               (line.decode().strip(),)).fetchone()
-            if row:
-                return row[0], row[1], row[2]
+            step = store.chain_step(conn, line.decode().strip())
+            if step:
+                return step
         return None
     finally:
         proc.kill()
@@ -83,23 +101,40 @@ def _shared_base(conn: sqlite3.Connection, repo: Repo, target: str) -> tuple[int
         proc.stderr.close()  # type: ignore[union-attr]
 
 
+class _Reader:
+    """The pipeline's :class:`~patina.sources.base.Reader`: git objects, and the log as built
+    so far (each step's events are appended before the next step's are made)."""
+
+    def __init__(self, conn: sqlite3.Connection, git_dir: str, blobs: gitcmd.BlobReader) -> None:
+        self.conn = conn
+        self.git_dir = git_dir
+        self.blob = blobs
+
+    def tree(self, commit: str) -> list[TreeEntry]:
+        return [TreeEntry(*entry) for entry in gitcmd.ls_tree(self.git_dir, commit)]
+
+    def prior_facts(self, path: str, source: str) -> dict[tuple[str, str], dict[str, Any]]:
+        return store.fold_facts(self.conn, path, source)
+
+    def session_files(self, session_id: str) -> list[str]:
+        return store.session_files(self.conn, session_id)
+
+    def has_events(self, event_type: str) -> bool:
+        return store.has_event(self.conn, event_type)
+
+
 class _Sources:
     """The diff sources, loaded only when a commit touches a path one of them wants."""
 
-    def __init__(self, config: dict[str, Any]) -> None:
+    def __init__(self, config: team_config.Config) -> None:
+        from patina import lazy
+
         self.sources = []
-        enabled = set(config.get("sources", {}).get("enabled", []))
         for name, spec in DIFF_SOURCES:
-            if name not in enabled:
-                continue
-            mod_name, _, factory = spec.partition(":")
-            try:
-                mod = importlib.import_module(mod_name)
-            except ModuleNotFoundError as exc:
-                if exc.name and (mod_name == exc.name or mod_name.startswith(exc.name + ".")):
-                    continue
-                raise
-            self.sources.append(getattr(mod, factory)(config))
+            if name in config.sources.enabled:
+                factory = lazy.load(spec)
+                if factory is not None:
+                    self.sources.append(factory(config))
 
     def route(self, rec: CommitRecord) -> list[tuple[Any, list[FileChange]]]:
         routed = []
@@ -111,7 +146,8 @@ class _Sources:
 
 
 def _events_for_batch(batch, sources: _Sources, ctx: SourceContext) -> Iterator[tuple[str, list[Event]]]:
-    """For each step in the batch: (fp sha, its events in order)."""
+    """For each step in the batch: (fp sha, its events in order). The caller appends a step's
+    events before asking for the next step's, so sources read the log as of their step."""
     from patina.sources.git import commit_event
 
     routed = [sources.route(records[-1]) for _, records in batch]
@@ -130,7 +166,7 @@ def _events_for_batch(batch, sources: _Sources, ctx: SourceContext) -> Iterator[
 
 
 def _fill(conn: sqlite3.Connection, repo: Repo, target: str, base: tuple[int, str, int] | None,
-          config: dict[str, Any], progress: Progress | None, warn: Callable[[str], None],
+          config: team_config.Config, progress: Progress | None, warn: Callable[[str], None],
           max_commits: int | None) -> tuple[int, int]:
     """Append the steps from ``base`` (exclusive) to ``target``. Returns (events, commits)."""
     from patina import derived
@@ -144,9 +180,7 @@ def _fill(conn: sqlite3.Connection, repo: Repo, target: str, base: tuple[int, st
     reader = gitsrc.CommitReader(repo.git_dir, target)
     blobs = gitcmd.BlobReader(repo.git_dir)
     cache_dir = os.path.join(repo.data_dir, "cache")
-    ctx = SourceContext(read_blob=blobs, config=config,
-                        query=lambda sql, *a: conn.execute(sql, a).fetchall(), warn=warn, cache_dir=cache_dir,
-                        extra={"git_dir": repo.git_dir, "target": target})
+    ctx = SourceContext(read=_Reader(conn, repo.git_dir, blobs), config=config, warn=warn, cache_dir=cache_dir)
     sources = _Sources(config)
     pos = base[0] if base else 0
     seq = base[2] if base else 0
@@ -162,15 +196,13 @@ def _fill(conn: sqlite3.Connection, repo: Repo, target: str, base: tuple[int, st
                     break
             if not batch:
                 break
-            rows: list[Event] = []
             chain_rows = []
             for fp, events in _events_for_batch(batch, sources, ctx):
-                rows.extend(events)
+                n_events += len(events)
+                seq = store.append(conn, events, seq)
                 pos += 1
-                chain_rows.append((pos, fp, seq + len(rows)))
-            seq = store.append(conn, rows, seq)
-            conn.executemany("INSERT INTO fp_chain(pos, sha, last_seq) VALUES (?, ?, ?)", chain_rows)
-            n_events += len(rows)
+                chain_rows.append((pos, fp, seq))
+            store.chain_append(conn, chain_rows)
             # Absorb as we go: derived work overlaps with git still reading on the other core.
             derived.absorb_all(conn, None)
             for _, records in batch:
@@ -180,9 +212,7 @@ def _fill(conn: sqlite3.Connection, repo: Repo, target: str, base: tuple[int, st
                 progress(n_commits, len(graph))
     finally:
         blobs.close()
-    for sha in incomplete:
-        conn.execute("INSERT OR REPLACE INTO incomplete_commits(sha, reason) VALUES (?, ?)",
-                     (sha, "objects missing from the object store"))
+    store.mark_incomplete(conn, incomplete, "objects missing from the object store")
     if incomplete:
         warn(f"{len(incomplete)} commit(s) have objects missing from the object store; "
              "built with what was there (see `patina status`)")
@@ -190,13 +220,13 @@ def _fill(conn: sqlite3.Connection, repo: Repo, target: str, base: tuple[int, st
 
 
 def _write_meta(conn: sqlite3.Connection, repo: Repo, target: str | None, cfg_fp: str,
-                config: dict[str, Any]) -> None:
+                config: team_config.Config) -> None:
     """What the log was built for. All of it is a function of HEAD (no clock, no paths)."""
     from patina.events import canonical_json
 
     store.set_meta(conn, "head", target)
     store.set_meta(conn, "config", cfg_fp)
-    store.set_meta(conn, "config_json", canonical_json(config))
+    store.set_meta(conn, "config_json", canonical_json(config.as_dict()))
     shallow = os.path.exists(os.path.join(repo.common_dir, "shallow"))
     store.set_meta(conn, "shallow", "1" if shallow else None)
 
@@ -221,12 +251,10 @@ def update(repo: Repo, *, full: bool = False, until: str | None = None, progress
             if warn:
                 warn(msg)
 
+    if until is not None:
+        when(until)  # a bad date is a usage error before anything is read
     target = at or resolve_target(repo, until)
-    try:
-        config, cfg_fp = team_config.load(repo.git_dir, target)
-    except Exception as exc:  # an invalid team config must not stop the log: use the defaults
-        _warn(str(exc))
-        config, cfg_fp = team_config.load(repo.git_dir, None)[0], "invalid"
+    config, cfg_fp = team_config.load(repo.git_dir, target)  # ConfigError: the log stays as it is
 
     if db_path == repo.db_path:
         ensure_data_dir(repo)
@@ -276,16 +304,12 @@ def _incremental(repo, db_path, target, config, cfg_fp, progress, warn, max_comm
         if base is None:
             return None
         with store.transaction(conn):
-            last_pos = conn.execute("SELECT coalesce(max(pos), 0) FROM fp_chain").fetchone()[0]
             truncated_to = None
             action = "append"
-            if base[0] != last_pos:
+            if base[0] != store.chain_length(conn):
                 truncated_to = base[2]
                 action = "replay"
-                store.truncate(conn, truncated_to)
-                conn.execute("DELETE FROM fp_chain WHERE pos > ?", (base[0],))
-                conn.execute("DELETE FROM incomplete_commits WHERE sha NOT IN "
-                             "(SELECT source_id FROM eventlog WHERE event_type = 'git.commit')")
+                store.cut(conn, base[0], truncated_to)
                 _absorb(conn, truncated_to, False)  # roll derived state back to the kept log
             # Meta first: materializers read the effective config (cochange.max_files) from it.
             _write_meta(conn, repo, target, cfg_fp, config)

@@ -51,8 +51,8 @@ def _rows(conn: sqlite3.Connection, table: str, order: str):
 
 
 def _first_difference(live: sqlite3.Connection, fresh: sqlite3.Connection) -> tuple[int, str]:
-    a = live.execute("SELECT * FROM eventlog ORDER BY seq")
-    b = fresh.execute("SELECT * FROM eventlog ORDER BY seq")
+    a = store.events(live)
+    b = store.events(fresh)
     while True:
         x, y = a.fetchone(), b.fetchone()
         if x == y:
@@ -65,6 +65,15 @@ def _first_difference(live: sqlite3.Connection, fresh: sqlite3.Connection) -> tu
             return x[0], f"seq {x[0]}: extra in the live log ({x[1]} {x[3]})"
         what = [c for c, u, v in zip(("seq", "event_type", "timestamp", "source_id", "source_file", "data"), x, y) if u != v]
         return x[0], f"seq {x[0]}: {x[1]} {x[3]} differs in {', '.join(what)} (rebuild: {y[1]} {y[3]})"
+
+
+def run(repo: Repo) -> VerifyResult:
+    """``patina verify``: :func:`verify` under the update lock (no update runs meanwhile)."""
+    from patina.lock import locked
+
+    store.require(repo.db_path)
+    with locked(repo.db_path):
+        return verify(repo)
 
 
 def verify(repo: Repo) -> VerifyResult:
@@ -93,9 +102,8 @@ def verify(repo: Repo) -> VerifyResult:
                 batch = [m.name for m in derived.load_all() if not m.incremental]
                 live_current = set(batch) - set(derived.stale(live))
                 if live_current:
-                    fresh.execute("BEGIN")
-                    derived.rebuild_all(fresh, only=sorted(live_current))
-                    fresh.execute("COMMIT")
+                    with store.transaction(fresh, immediate=False):
+                        derived.rebuild_all(fresh, only=sorted(live_current))
                 stale_batch = set(batch) - live_current
                 return _compare(live, fresh, built_for, stale_batch)
             finally:
@@ -107,7 +115,7 @@ def verify(repo: Repo) -> VerifyResult:
 def _compare(live, fresh, built_for, stale_batch) -> VerifyResult:
     from patina import derived
 
-    n, digest = store.digest_rows(_rows(live, "eventlog", "seq"))
+    n, digest = store.digest_rows(store.events(live))
     result = VerifyResult(True, n, digest, built_for)
     skip = {t for m in derived.load_all() if m.name in stale_batch for t in getattr(m, "tables", ())}
     live_tables, fresh_tables = _tables(live), _tables(fresh)
@@ -123,10 +131,8 @@ def _compare(live, fresh, built_for, stale_batch) -> VerifyResult:
         order = fresh_tables[table]
         if table == "scrape_meta":
             # Rows of stale batch materializers legitimately differ.
-            keys = [f"materializer:{m}" for m in stale_batch]
-            marks = ",".join("?" * len(keys)) or "''"
-            q = f"SELECT * FROM scrape_meta WHERE key NOT IN ({marks}) ORDER BY key"
-            same = store.digest_rows(live.execute(q, keys)) == store.digest_rows(fresh.execute(q, keys))
+            same = (store.digest_rows(store.meta_rows_except(live, stale_batch))
+                    == store.digest_rows(store.meta_rows_except(fresh, stale_batch)))
         else:
             same = store.digest_rows(_rows(live, table, order)) == store.digest_rows(_rows(fresh, table, order))
         result.tables[table] = "identical" if same else "different"

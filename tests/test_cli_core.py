@@ -146,11 +146,3 @@ def test_status_lists_uncommitted_session_files(built):
     info = json.loads(run("status", "--json", cwd=built.path).stdout)
     assert info["pending_sessions"] == ["layer/sessions/20251121-065812.md"]
     assert "pending    layer/sessions/20251121-065812.md" in run("status", cwd=built.path).stdout
-
-
-def test_invalid_team_config_warns_and_builds_with_defaults(built):
-    built.commit("bad config", {".patina/config.toml": "[cochange\nmax_files = 3\n"})
-    proc = run("scrape", cwd=built.path)
-    assert proc.returncode == 0
-    assert "not valid TOML" in proc.stderr and "Traceback" not in proc.stderr
-    assert json.loads(run("status", "--json", cwd=built.path).stdout)["up_to_date"] is True

@@ -12,7 +12,7 @@ import sqlite3
 import pytest
 
 from patina import repo as patina_repo
-from patina.config import DEFAULTS
+from patina.config import Config, validate
 from patina.sources.base import FileChange
 from patina.sources.code import CodeSource, languages
 from patina.sources.code.extract import extract, qualifier_parts
@@ -216,7 +216,7 @@ def change(path, old_path=None):
 
 
 def test_wants_uses_extension_and_globs():
-    src = CodeSource(DEFAULTS)
+    src = CodeSource(Config())
     assert src.wants(change("src/a.py"))
     assert src.wants(change("SRC/A.PY"))
     assert not src.wants(change("README.md"))
@@ -224,7 +224,7 @@ def test_wants_uses_extension_and_globs():
     assert not src.wants(change("web/node_modules/x/y.py"))
     assert not src.wants(change("proto/a_pb2.py"))
     assert src.wants(change("docs/a.md", old_path="src/a.py"))  # renamed away from code
-    custom = CodeSource({"code": {"include": ["src/**"], "exclude": ["src/gen/**"]}})
+    custom = CodeSource(validate({"code": {"include": ["src/**"], "exclude": ["src/gen/**"]}}))
     assert custom.wants(change("src/a/b.py")) and not custom.wants(change("lib/a.py"))
     assert not custom.wants(change("src/gen/x.py"))
 

@@ -174,9 +174,9 @@ def test_shallow_clone_builds_what_is_there(repo, scrape, tmp_path):
     result, rows = scrape(clone)
     assert len(commits(rows)) == 2
     from patina import repo as prepo
-    from patina.cli.core import collect_status
+    from patina.status import collect
 
-    assert collect_status(prepo.discover(str(clone)))["shallow"] is True
+    assert collect(prepo.discover(str(clone)))["shallow"] is True
 
 
 def _git_numstat(path: Path) -> dict[str, list[tuple]]:

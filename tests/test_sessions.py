@@ -549,9 +549,9 @@ def test_pathological_markdown_never_raises(repo, scrape):
     ("s/a[.md", "s/a[.md", True),
 ])
 def test_glob_matching(pattern, path, expected):
-    from patina.sources.sessions import compile_globs
+    from patina.globs import Matcher
 
-    assert bool(compile_globs([pattern]).match(path)) is expected
+    assert Matcher([pattern])(path) is expected
 
 
 def test_wants_uses_config_globs_and_renames():
@@ -562,17 +562,19 @@ def test_wants_uses_config_globs_and_renames():
         return FileChange(path, "R" if old_path else "M", old_path, "1" * 40, "2" * 40, "100644", "100644", 1, 1,
                           False)
 
-    default = SessionSource({})
+    from patina.config import Config, validate
+
+    default = SessionSource(Config())
     assert default.wants(change("layer/sessions/x.md"))
     assert not default.wants(change("docs/x.md"))
     assert default.wants(change("docs/x.md", old_path="layer/sessions/x.md"))  # moved out: a removal
-    custom = SessionSource({"sessions": {"globs": ["notes/*.md"]}})
+    custom = SessionSource(validate({"sessions": {"globs": ["notes/*.md"]}}))
     assert custom.wants(change("notes/a.md")) and not custom.wants(change("layer/sessions/x.md"))
-    assert not SessionSource({"sessions": {"globs": []}}).wants(change("layer/sessions/x.md"))
+    assert not SessionSource(validate({"sessions": {"globs": []}})).wants(change("layer/sessions/x.md"))
 
 
 def test_package_import_is_light():
-    code = ("import sys, patina.sources.sessions as s; s.SessionSource({}); "
+    code = ("import sys, patina.config as c, patina.sources.sessions as s; s.SessionSource(c.Config()); "
             "assert 'mistune' not in sys.modules, 'mistune imported on the routing path'")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr

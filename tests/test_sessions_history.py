@@ -14,6 +14,8 @@ from pathlib import Path
 
 from gitutil import Repo, git, query
 
+from patina.config import Config, validate
+
 DIR = "layer/sessions"
 PATH = f"{DIR}/20250301-090000.md"
 SID = "20250301-090000"
@@ -242,12 +244,12 @@ def test_pending_session_files(repo):
     git(repo.path, "add", f"{DIR}/staged.md")
     (repo.path / f"{DIR}/notes.txt").write_text("x")  # not a session file
     (repo.path / "elsewhere.md").write_text("x")
-    assert pending_session_files(str(repo.path), {}) == [
+    assert pending_session_files(str(repo.path), Config()) == [
         f"{DIR}/2025/03/new.md", f"{DIR}/20250301-090000.md", f"{DIR}/staged.md"]
-    assert pending_session_files(str(repo.path), {"sessions": {"globs": ["*.md"]}}) == ["elsewhere.md"]
+    assert pending_session_files(str(repo.path), validate({"sessions": {"globs": ["*.md"]}})) == ["elsewhere.md"]
     git(repo.path, "rm", "-q", f"{DIR}/kept.md")
-    assert f"{DIR}/kept.md" in pending_session_files(str(repo.path), {})
-    assert pending_session_files(str(repo.path.parent), {}) == []  # not a work tree: nothing, no error
+    assert f"{DIR}/kept.md" in pending_session_files(str(repo.path), Config())
+    assert pending_session_files(str(repo.path.parent), Config()) == []  # not a work tree: nothing, no error
 
 
 def test_parse_cache_is_by_content_and_survives_damage(repo, scrape):

@@ -6,8 +6,6 @@ Each command lives in a module of this package and is imported only when it runs
 
 from __future__ import annotations
 
-import importlib
-
 import click
 
 from patina import __version__
@@ -18,7 +16,7 @@ COMMANDS: dict[str, str] = {
     "scrape": "patina.cli.core:scrape_cmd",
     "status": "patina.cli.core:status_cmd",
     "sql": "patina.cli.core:sql_cmd",
-    "verify": "patina.cli.hooks:verify_cmd",
+    "verify": "patina.cli.core:verify_cmd",
     "hook": "patina.cli.hooks:hook_cmd",
     "hooks": "patina.cli.hooks:hooks_group",
     "materialize": "patina.cli.derived:materialize_cmd",
@@ -39,17 +37,10 @@ class LazyGroup(click.Group):
 
     @staticmethod
     def _load(name: str) -> click.Command | None:
+        from patina import lazy
+
         spec = COMMANDS.get(name)
-        if spec is None:
-            return None
-        mod_name, _, attr = spec.partition(":")
-        try:
-            mod = importlib.import_module(mod_name)
-        except ModuleNotFoundError as exc:
-            if exc.name and (mod_name == exc.name or mod_name.startswith(exc.name + ".")):  # not in this build
-                return None
-            raise
-        return getattr(mod, attr, None)
+        return lazy.load(spec) if spec is not None else None
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

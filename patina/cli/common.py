@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import functools
 import sys
-from typing import Any, Callable
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator
 
 import click
 
@@ -34,7 +35,7 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return fn(*args, **kwargs)
         except PatinaError as exc:
-            click.echo(f"patina: {exc}", err=True)
+            click.echo(f"patina: {exc.worded('--')}", err=True)
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.echo("patina: interrupted; the database is as it was before this command", err=True)
@@ -52,3 +53,26 @@ def echo_json(value: Any) -> None:
     import json
 
     click.echo(json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False))
+
+
+@contextmanager
+def progress_printer(quiet: bool) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress callback drawing a bar on stderr when it is a terminal (None when piped or quiet)."""
+    if quiet or not sys.stderr.isatty():
+        yield None
+        return
+    state: dict = {}
+
+    def report(done: int, total: int) -> None:
+        if "bar" not in state:
+            if total < 200:
+                return
+            state["bar"] = click.progressbar(length=total, label="reading commits", file=sys.stderr)
+            state["bar"].__enter__()
+        state["bar"].update(done - state["bar"].pos)
+
+    try:
+        yield report
+    finally:
+        if "bar" in state:
+            state["bar"].__exit__(None, None, None)

@@ -1,14 +1,13 @@
-"""`patina init`, `scrape`, `status`, `sql`."""
+"""`patina init`, `scrape`, `status`, `sql`, `verify`."""
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 
 import click
 
-from patina.cli.common import db_option, echo_json, handle_errors, open_repo, repo_option
+from patina.cli.common import db_option, echo_json, handle_errors, open_repo, progress_printer, repo_option
 
 
 @click.command("init")
@@ -30,54 +29,12 @@ def init_cmd(repo_path, db_path, pre_commit, hooks_repo, hooks_rev):
     Example:
       patina init && git add .patina/config.toml && patina scrape
     """
-    from patina import config
-    from patina.repo import ensure_data_dir
+    from patina.repo import init
 
-    repo = open_repo(repo_path, db_path)
-    if repo.work_tree is None:
-        ensure_data_dir(repo) if db_path is None else os.makedirs(os.path.dirname(repo.db_path), exist_ok=True)
-        click.echo(f"bare repository: database at {repo.db_path}")
-        return
-    cfg = os.path.join(repo.work_tree, config.CONFIG_PATH)
-    if os.path.exists(cfg):
-        click.echo(f"kept      {config.CONFIG_PATH}")
-    else:
-        os.makedirs(os.path.dirname(cfg), exist_ok=True)
-        with open(cfg, "w", encoding="utf-8") as fh:
-            fh.write(config.DEFAULT_TEXT)
-        click.echo(f"created   {config.CONFIG_PATH}  (team config: commit it)")
-    ensure_data_dir(repo)
-    click.echo(f"ignored   {os.path.relpath(repo.data_dir, repo.work_tree)}/  (local database)")
-    if pre_commit:
-        from patina.precommit import add_to_config
-
-        path, changed = add_to_config(repo.work_tree, hooks_repo, hooks_rev)
-        click.echo(f"{'updated' if changed else 'kept':9} {os.path.relpath(path, repo.work_tree)}"
-                   "  (then: pre-commit install)")
+    for state, path, note in init(open_repo(repo_path, db_path), pre_commit=pre_commit,
+                                  hooks_repo=hooks_repo, hooks_rev=hooks_rev):
+        click.echo(f"{state:9} {path}" + (f"  ({note})" if note else ""))
     click.echo("next: patina scrape   (and `patina hooks install` to keep the log current)")
-
-
-def _progress_printer(quiet: bool):
-    """A progress bar on stderr when it is a terminal; nothing when piped or --quiet."""
-    if quiet or not sys.stderr.isatty():
-        return None, lambda: None
-    state: dict = {}
-
-    def report(done: int, total: int) -> None:
-        bar = state.get("bar")
-        if bar is None:
-            if total < 200:
-                return
-            bar = click.progressbar(length=total, label="reading commits", file=sys.stderr)
-            bar.__enter__()
-            state["bar"] = bar
-        bar.update(done - bar.pos)
-
-    def close() -> None:
-        if "bar" in state:
-            state["bar"].__exit__(None, None, None)
-
-    return report, close
 
 
 @click.command("scrape")
@@ -103,74 +60,14 @@ def scrape_cmd(repo_path, db_path, full, until, quiet):
       patina scrape --full
       patina scrape --until 2025-11-21
     """
-    from patina.errors import UsageError
-    from patina.events import parse_when
     from patina.runner import run_update
 
-    if until is not None:
-        try:
-            parse_when(until)
-        except ValueError as exc:
-            raise UsageError(f"--until: {exc}") from None
-    repo = open_repo(repo_path, db_path)
-    report, close = _progress_printer(quiet)
     start = time.monotonic()
-    try:
-        result = run_update(repo, full=full, until=until, progress=report, batch=True,
+    with progress_printer(quiet) as report:
+        result = run_update(open_repo(repo_path, db_path), full=full, until=until, progress=report, batch=True,
                             warn=lambda m: click.echo(f"patina: warning: {m}", err=True))
-    finally:
-        close()
-    if quiet:
-        return
-    took = time.monotonic() - start
-    if result.head is None:
-        click.echo("empty repository (unborn branch): the log is empty")
-    elif result.action == "unchanged":
-        click.echo(f"up to date at {result.head[:12]}: {result.last_seq} events")
-    else:
-        extra = f", truncated to seq {result.truncated_to}" if result.truncated_to is not None else ""
-        click.echo(f"{result.action}: {result.commits_added} commits, +{result.events_added} events{extra}; "
-                   f"{result.last_seq} events at {result.head[:12]} ({took:.2f} s)")
-
-
-def collect_status(repo) -> dict:
-    from patina import derived, store
-    from patina.update import current_head
-
-    info: dict = {"database": repo.db_path, "exists": os.path.exists(repo.db_path)}
-    head = current_head(repo)
-    info["head"] = head
-    if not info["exists"]:
-        info["state"] = "missing"
-        return info
-    conn = store.connect(repo.db_path, readonly=True)
-    try:
-        info["state"] = store.health(conn)
-        info["size_bytes"] = os.path.getsize(repo.db_path)
-        if info["state"] != "ok":
-            return info
-        built = store.get_meta(conn, "head")
-        info["built_for"] = built
-        info["up_to_date"] = built == head
-        info["last_seq"] = store.last_seq(conn)
-        info["events"] = dict(conn.execute(
-            "SELECT event_type, count(*) FROM eventlog GROUP BY event_type ORDER BY event_type").fetchall())
-        info["shallow"] = store.get_meta(conn, "shallow") == "1"
-        info["incomplete_commits"] = [r[0] for r in conn.execute("SELECT sha FROM incomplete_commits ORDER BY sha")]
-        info["stale_derived"] = derived.stale(conn)
-    finally:
-        conn.close()
-    if repo.work_tree:
-        from patina import config as team_config
-        from patina.errors import ConfigError
-        from patina.sources.sessions import pending_session_files
-
-        try:
-            cfg, _ = team_config.load(repo.git_dir, head)
-        except ConfigError:  # the build warned about it already; list against the defaults
-            cfg, _ = team_config.load(repo.git_dir, None)
-        info["pending_sessions"] = pending_session_files(repo.work_tree, cfg)
-    return info
+    if not quiet:
+        click.echo(result.summary(time.monotonic() - start))
 
 
 @click.command("status")
@@ -185,31 +82,13 @@ def status_cmd(repo_path, db_path, as_json):
     Example:
       patina status --json | jq .events
     """
-    repo = open_repo(repo_path, db_path)
-    info = collect_status(repo)
+    from patina.status import collect, lines
+
+    info = collect(open_repo(repo_path, db_path))
     if as_json:
         echo_json(info)
-        return
-    click.echo(f"database   {info['database']} ({info['state']}"
-               + (f", {info['size_bytes'] / 1024:.0f} KiB)" if "size_bytes" in info else ")"))
-    if info["state"] != "ok":
-        click.echo("           run `patina scrape` to build it" if info["state"] == "missing"
-                   else "           run `patina scrape --full` to rebuild it")
-        return
-    built = info.get("built_for")
-    click.echo(f"HEAD       {(info['head'] or '(unborn)')[:12]}"
-               + ("  (log current)" if info["up_to_date"] else f"  (log built for {(built or '-')[:12]}: run `patina scrape`)"))
-    click.echo(f"last seq   {info['last_seq']}")
-    for etype, count in info["events"].items():
-        click.echo(f"  {etype:<24} {count}")
-    if info["shallow"]:
-        click.echo("shallow    yes: history before the shallow boundary is not in the log")
-    if info["incomplete_commits"]:
-        click.echo(f"incomplete {len(info['incomplete_commits'])} commit(s) with missing objects")
-    click.echo("derived    " + (("stale: " + ", ".join(info["stale_derived"]) + "  (run `patina materialize`)")
-                                if info["stale_derived"] else "current"))
-    if info.get("pending_sessions"):
-        click.echo("pending    " + ", ".join(info["pending_sessions"]) + "  (uncommitted session files)")
+    else:
+        click.echo("\n".join(lines(info)))
 
 
 @click.command("sql")
@@ -227,21 +106,38 @@ def sql_cmd(query, repo_path, db_path, fmt):
       patina sql "SELECT event_type, count(*) FROM eventlog GROUP BY 1"
       patina sql "SELECT sha, subject FROM commits ORDER BY seq DESC LIMIT 10" --json
     """
-    import sqlite3
+    from patina.projections import render, sql
 
-    from patina import store
-    from patina.errors import QueryError
-
-    repo = open_repo(repo_path, db_path)
-    conn = store.connect(repo.db_path, readonly=True)
-    try:
-        cur = conn.execute(query)
-        cols = [d[0] for d in cur.description or []]
-        rows = cur.fetchall()
-    except sqlite3.Error as exc:
-        raise QueryError(f"query failed: {exc}") from None
-    finally:
-        conn.close()
-    from patina.projections import render
-
+    cols, rows = sql(open_repo(repo_path, db_path).db_path, query)
     click.echo(render(cols, rows, fmt or "table"), nl=False)
+
+
+@click.command("verify")
+@repo_option
+@db_option
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable result.")
+@handle_errors
+def verify_cmd(repo_path, db_path, as_json):
+    """Prove the live log equals a full rebuild.
+
+    Rebuilds from scratch into a temporary database, for the commit the live log was
+    built for, and compares every eventlog row and every derived table. Exit 0 when
+    identical, 1 with the first differing seq otherwise.
+
+    \b
+    Example:
+      patina verify && echo "log is a pure function of HEAD"
+    """
+    from patina.verify import run
+
+    result = run(open_repo(repo_path, db_path))
+    if as_json:
+        echo_json(result.as_dict())
+    elif result.identical:
+        click.echo(f"identical: {result.events} events, sha256 {result.sha256}")
+    else:
+        click.echo(f"different: first difference at seq {result.first_difference}" if result.first_difference
+                   else "different")
+        for line in result.summary[:10]:
+            click.echo(f"  {line}")
+    sys.exit(0 if result.identical else 1)

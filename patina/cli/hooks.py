@@ -1,4 +1,4 @@
-"""`patina hook`, `patina hooks install|uninstall|status`, `patina verify`."""
+"""`patina hook`, `patina hooks install|uninstall|status`."""
 
 from __future__ import annotations
 
@@ -6,11 +6,12 @@ import sys
 
 import click
 
-from patina.cli.common import db_option, echo_json, handle_errors, open_repo, repo_option
+from patina.cli.common import handle_errors, repo_option
+from patina.hooks import HOOK_NAMES
 
 
 @click.command("hook", context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
-@click.argument("name", type=click.Choice(["post-commit", "post-merge", "post-checkout", "post-rewrite", "auto"]))
+@click.argument("name", type=click.Choice([*HOOK_NAMES, "auto"]))
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def hook_cmd(name, args):
     """Run by git hooks: update the log incrementally. Always exits 0.
@@ -88,42 +89,3 @@ def hooks_status(repo_path):
 
     _print(status(repo_path))
     click.echo(f"hooks dir      {hooks_dir(repo_path)}")
-
-
-@click.command("verify")
-@repo_option
-@db_option
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable result.")
-@handle_errors
-def verify_cmd(repo_path, db_path, as_json):
-    """Prove the live log equals a full rebuild.
-
-    Rebuilds from scratch into a temporary database, for the commit the live log was
-    built for, and compares every eventlog row and every derived table. Exit 0 when
-    identical, 1 with the first differing seq otherwise.
-
-    \b
-    Example:
-      patina verify && echo "log is a pure function of HEAD"
-    """
-    from patina.errors import DatabaseError
-    from patina.lock import locked
-    from patina.verify import verify
-
-    repo = open_repo(repo_path, db_path)
-    import os
-
-    if not os.path.exists(repo.db_path):
-        raise DatabaseError(f"no database at {repo.db_path}: run `patina scrape` first")
-    with locked(repo.db_path):
-        result = verify(repo)
-    if as_json:
-        echo_json(result.as_dict())
-    elif result.identical:
-        click.echo(f"identical: {result.events} events, sha256 {result.sha256}")
-    else:
-        click.echo(f"different: first difference at seq {result.first_difference}" if result.first_difference
-                   else "different")
-        for line in result.summary[:10]:
-            click.echo(f"  {line}")
-    sys.exit(0 if result.identical else 1)

@@ -9,7 +9,6 @@ rebuilt by ``patina materialize``.
 
 from __future__ import annotations
 
-import importlib
 import sqlite3
 from typing import TYPE_CHECKING
 
@@ -27,17 +26,9 @@ MATERIALIZERS: list[str] = [
 
 
 def load_all() -> list["Materializer"]:
-    out = []
-    for spec in MATERIALIZERS:
-        mod_name, _, cls_name = spec.partition(":")
-        try:
-            mod = importlib.import_module(mod_name)
-        except ModuleNotFoundError as exc:
-            if exc.name and (mod_name == exc.name or mod_name.startswith(exc.name + ".")):  # not built yet
-                continue
-            raise
-        out.append(getattr(mod, cls_name)())
-    return out
+    from patina import lazy
+
+    return [cls() for cls in map(lazy.load, MATERIALIZERS) if cls is not None]
 
 
 def absorb_all(conn: sqlite3.Connection, truncated_to: int | None) -> None:
@@ -45,11 +36,11 @@ def absorb_all(conn: sqlite3.Connection, truncated_to: int | None) -> None:
 
     ``truncated_to``: the seq the log was cut back to in this update (None if only appended).
     """
-    from patina.derived.base import get_meta, set_meta, last_event
+    from patina import store
 
-    last_seq, last_ts = last_event(conn)
+    last_seq, last_ts = store.last_event(conn)
     for mat in load_all():
-        seen, _ = get_meta(conn, mat.name)
+        seen, _ = store.progress(conn, mat.name)
         if truncated_to is not None and seen > truncated_to:
             undo = getattr(mat, "truncate", None)
             if undo is not None and mat.incremental:  # can undo events itself: cheaper than a rebuild
@@ -65,28 +56,55 @@ def absorb_all(conn: sqlite3.Connection, truncated_to: int | None) -> None:
             continue
         if seen < last_seq:
             mat.absorb(conn, seen)
-        set_meta(conn, mat.name, last_seq, last_ts)
+        store.set_progress(conn, mat.name, last_seq, last_ts)
 
 
 def rebuild_all(conn: sqlite3.Connection, only: list[str] | None = None) -> list[str]:
     """Reset and rebuild materializers (all, or those named). Returns the names rebuilt."""
-    from patina.derived.base import set_meta, last_event
+    from patina import store
 
-    last_seq, last_ts = last_event(conn)
+    last_seq, last_ts = store.last_event(conn)
     done = []
     for mat in load_all():
         if only and mat.name not in only:
             continue
         mat.reset(conn)
         mat.absorb(conn, 0)
-        set_meta(conn, mat.name, last_seq, last_ts)
+        store.set_progress(conn, mat.name, last_seq, last_ts)
         done.append(mat.name)
     return done
 
 
 def stale(conn: sqlite3.Connection) -> list[str]:
     """Names of materializers that have not absorbed the whole log."""
-    from patina.derived.base import get_meta, last_event
+    from patina import store
 
-    last_seq, _ = last_event(conn)
-    return [m.name for m in load_all() if get_meta(conn, m.name)[0] != last_seq]
+    last_seq, _ = store.last_event(conn)
+    return [m.name for m in load_all() if store.progress(conn, m.name)[0] != last_seq]
+
+
+def materialize(repo, full: bool = False) -> list[str]:
+    """``patina materialize``: under the update lock, in one transaction, rebuild every
+    materializer (``full``) or bring the stale ones current. The names worked on."""
+    from patina import store
+    from patina.errors import DatabaseError
+    from patina.lock import locked
+
+    store.require(repo.db_path)
+    with locked(repo.db_path):
+        conn = store.connect(repo.db_path)
+        try:
+            if store.health(conn, quick=True) != "ok":
+                raise DatabaseError(f"{repo.db_path} is not a current Patina database: run `patina scrape`")
+            with store.transaction(conn):
+                if full:
+                    return rebuild_all(conn)
+                behind = stale(conn)
+                if behind:
+                    absorb_all(conn, None)  # incremental ones: absorb the tail (reset if ahead of the log)
+                    still = stale(conn)  # batch ones
+                    if still:
+                        rebuild_all(conn, only=still)
+                return behind
+        finally:
+            conn.close()

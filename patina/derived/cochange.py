@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlite3
 from itertools import combinations
 
-from patina.derived._common import cochange_max_files, non_merge_commits
+from patina.derived._common import non_merge_commits, team_config
 
 _UPSERT = (
     "INSERT INTO co_changes(file_a, file_b, count, last_updated_seq) VALUES (?, ?, ?, ?) "
@@ -44,5 +44,5 @@ class CoChanges:
         conn.execute("DELETE FROM co_changes")
 
     def absorb(self, conn: sqlite3.Connection, after_seq: int) -> None:
-        pairs = pair_counts(conn, after_seq, cochange_max_files(conn))
+        pairs = pair_counts(conn, after_seq, team_config(conn).cochange.max_files)
         conn.executemany(_UPSERT, ((a, b, n, seq) for (a, b), (n, seq) in sorted(pairs.items())))

@@ -6,40 +6,20 @@ version of their session file dropped are left out). A batch materializer: IDF
 changes for every term with every document, so it is rebuilt whole by
 ``patina materialize`` when stale rather than on the hook path.
 
-The tokenizer is rules-as-data (:data:`TOKEN`, :data:`STOPWORDS`, :data:`SHA_LIKE`) so
-a change to it is one visible edit.
+Words are :mod:`patina.text`'s (the tokenizer and stopwords scry uses too).
 """
 
 from __future__ import annotations
 
 import math
-import re
 import sqlite3
 from collections import Counter
 from typing import Iterable, Iterator
 
-# Words are runs of letters/digits/underscores (identifiers stay whole), case-folded.
-TOKEN = re.compile(r"\w+")
-# Commit shas and other hex ids are not vocabulary.
-SHA_LIKE = re.compile(r"^(?=[0-9a-f]*[0-9])[0-9a-f]{7,64}$")
-MIN_LENGTH = 2
-STOPWORDS = frozenset("""
-a an and are as at be been but by can did do does for from had has have he her his how i if in into is
-it its it's just me more most my no not of on or our out over she so some than that the their them then
-there these they this those to too up us was we were what when where which while who why will with would
-you your
-""".split())
+from patina import store
+from patina.text import terms as tokens
+
 IDF_DECIMALS = 9  # rounded so the stored REAL is the same on every machine's libm
-
-
-def tokens(text: str) -> list[str]:
-    """The terms of ``text``, in order, with repeats."""
-    out = []
-    for raw in TOKEN.findall(text.casefold()):
-        if len(raw) < MIN_LENGTH or raw.isdigit() or raw in STOPWORDS or SHA_LIKE.match(raw):
-            continue
-        out.append(raw)
-    return out
 
 
 def idf(documents: int, doc_freq: int) -> float:
@@ -49,8 +29,7 @@ def idf(documents: int, doc_freq: int) -> float:
 
 def documents(conn: sqlite3.Connection) -> Iterator[tuple[str, str]]:
     """(kind, text) for every document of the corpus: commits, then session observations."""
-    for (message,) in conn.execute("SELECT data ->> '$.message' FROM eventlog "
-                                   "WHERE event_type = 'git.commit' ORDER BY seq"):
+    for (message,) in store.field(conn, "git.commit", "$.message"):
         yield "commit", message or ""
     for (content,) in conn.execute("SELECT content FROM observations ORDER BY seq"):
         yield "session", content or ""

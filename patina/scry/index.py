@@ -250,15 +250,12 @@ class SearchIndex:
         conn.execute("UPDATE scry_docs SET removed_seq = NULL WHERE removed_seq > ?", (keep_through,))
 
     def absorb(self, conn: sqlite3.Connection, after_seq: int) -> None:
-        marks = ",".join("?" * len(INDEXED_EVENTS))
-        cursor = conn.execute(
-            "SELECT seq, event_type, timestamp, source_id, source_file, data FROM eventlog "
-            f"WHERE seq > ? AND event_type IN ({marks}) ORDER BY seq",
-            (after_seq, *INDEXED_EVENTS),
-        )
+        from patina import store
+
+        rows = store.events(conn, after_seq, INDEXED_EVENTS, by_type=True).fetchall()
         batch: list[Doc] = []  # documents not yet in scry_docs (a revision needs them there)
         text: list[tuple[int, str, str, str]] = []  # ... and not yet in scry_fts / scry_postings
-        for seq, event_type, timestamp, source_id, source_file, raw in cursor.fetchall():
+        for seq, event_type, timestamp, source_id, source_file, raw in rows:
             try:
                 data = json.loads(raw)
             except ValueError:
@@ -332,6 +329,8 @@ class SearchIndex:
         if row is None:
             return False
         self._delete(conn, [row])
+        # FTS5 keeps a deleted doc's terms in old segments until they merge: merge now.
+        conn.execute("INSERT INTO scry_fts(scry_fts) VALUES ('optimize')")
         return True
 
 

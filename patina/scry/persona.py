@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from patina import store
-from patina.derived import base as derived_meta
 from patina.errors import DatabaseError, UsageError
 from patina.events import Event
 from patina.scry.index import SearchIndex
@@ -64,14 +63,14 @@ def _clean_tags(tags: Sequence[str]) -> list[str]:
 def _absorb(conn: sqlite3.Connection) -> None:
     """Bring the persona's index up to its log (the same bookkeeping as project materializers)."""
     index = SearchIndex()
-    seen, _ = derived_meta.get_meta(conn, index.name)
-    last_seq, last_ts = derived_meta.last_event(conn)
+    seen, _ = store.progress(conn, index.name)
+    last_seq, last_ts = store.last_event(conn)
     if seen > last_seq:
         index.reset(conn)
         seen = 0
     if seen < last_seq:
         index.absorb(conn, seen)
-    derived_meta.set_meta(conn, index.name, last_seq, last_ts)
+    store.set_progress(conn, index.name, last_seq, last_ts)
 
 
 def _create(path: str) -> None:
@@ -88,27 +87,24 @@ def _create(path: str) -> None:
 def _migrate(path: str) -> None:
     """Copy the notes of a persona database of another schema into a new one, same ids."""
     old = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
-        rows = old.execute("SELECT seq, event_type, timestamp, source_id, source_file, data FROM eventlog "
-                           "WHERE event_type = 'persona.note' ORDER BY seq").fetchall()
-        top = old.execute("SELECT seq FROM sqlite_sequence WHERE name = 'eventlog'").fetchone()
-    except sqlite3.DatabaseError as exc:
-        raise DatabaseError(f"persona database {path} is unreadable ({exc}); move it aside to start anew") from None
-    finally:
-        old.close()
     tmp = f"{path}.tmp-{os.getpid()}"
     conn = store.connect(tmp)
     try:
         store.create_schema(conn)
-        conn.execute("BEGIN")
-        conn.executemany("INSERT INTO eventlog(seq, event_type, timestamp, source_id, source_file, data) "
-                         "VALUES (?, ?, ?, ?, ?, ?)", rows)
-        if top and top[0]:
-            conn.execute("UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = 'eventlog'", (top[0],))
-        _absorb(conn)
-        conn.execute("COMMIT")
-    finally:
+        with store.transaction(conn):
+            try:
+                store.copy_events(old, conn, "persona.note")
+            except sqlite3.DatabaseError as exc:
+                raise DatabaseError(f"persona database {path} is unreadable ({exc}); "
+                                    "move it aside to start anew") from None
+            _absorb(conn)
+    except BaseException:
         conn.close()
+        os.remove(tmp)
+        raise
+    finally:
+        old.close()
+    conn.close()
     os.replace(tmp, path)
 
 
@@ -145,8 +141,7 @@ def add_note(text: str, tags: Sequence[str] = (), home_dir: str | None = None) -
     assert conn is not None
     try:
         with store.transaction(conn):
-            row = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'eventlog'").fetchone()
-            after = max(row[0] if row else 0, store.last_seq(conn))
+            after = store.high_water(conn)
             event = Event("persona.note", _now(), "persona", None, {"content": content, "tags": clean})
             seq = store.append(conn, [event], after)
             _absorb(conn)
@@ -160,12 +155,11 @@ def list_notes(home_dir: str | None = None, tag: str | None = None) -> list[Note
     if conn is None:
         return []
     try:
-        rows = conn.execute("SELECT seq, timestamp, data FROM eventlog WHERE event_type = 'persona.note' "
-                            "ORDER BY seq").fetchall()
+        rows = list(store.events(conn, types=("persona.note",)))
     finally:
         conn.close()
     notes = []
-    for seq, ts, raw in rows:
+    for seq, _, ts, _, _, raw in rows:
         data = json.loads(raw)
         note = Note(seq, ts, str(data.get("content", "")), [str(t) for t in data.get("tags") or []])
         if tag is None or tag in note.tags:
@@ -180,14 +174,11 @@ def forget(note_id: int, home_dir: str | None = None) -> bool:
         return False
     try:
         with store.transaction(conn):
-            gone = conn.execute("DELETE FROM eventlog WHERE seq = ? AND event_type = 'persona.note'",
-                                (note_id,)).rowcount > 0
+            gone = store.remove_event(conn, note_id, "persona.note")
             if gone:
                 SearchIndex().forget(conn, note_id)
-                # FTS5 keeps a deleted doc's terms in old segments until they merge: merge now.
-                conn.execute("INSERT INTO scry_fts(scry_fts) VALUES ('optimize')")
-                last_seq, last_ts = derived_meta.last_event(conn)
-                derived_meta.set_meta(conn, SearchIndex.name, last_seq, last_ts)
+                last_seq, last_ts = store.last_event(conn)
+                store.set_progress(conn, SearchIndex.name, last_seq, last_ts)
     finally:
         conn.close()
     return gone

@@ -11,7 +11,6 @@ Ties are broken by seq, so the same log always gives the same order.
 from __future__ import annotations
 
 import math
-import re
 import sqlite3
 from dataclasses import asdict, dataclass
 from typing import Iterable, Sequence
@@ -25,16 +24,6 @@ MAX_TERMS = 32
 MAX_LIMIT = 1000
 # Every type a hit can have ("code" only with --code).
 TYPES = ("decision", "pattern", "work", "context", "observation", "goal", "commit", "note", "code")
-
-# Words that match nearly every document: left out of the query unless nothing else is left.
-STOPWORDS = frozenset("""
-a about an and are as at be but by can did do does for from had has have how i if in into is
-it its me my no not of on or our so than that the their them then there these they this to
-was we were what when where which who why will with would you your
-""".split())
-
-_WORD = re.compile(r"[^\W_]+")
-
 
 @dataclass(frozen=True)
 class Hit:
@@ -64,12 +53,9 @@ def query_terms(text: str) -> list[str]:
     Only letters and digits survive, so nothing in the text can be read as FTS5 syntax:
     quotes, hyphens, colons, parentheses and AND/OR/NOT are never operators here.
     """
-    words: list[str] = []
-    for word in _WORD.findall(text.lower()):
-        if word not in words:
-            words.append(word)
-    content = [w for w in words if w not in STOPWORDS]
-    return (content or words)[:MAX_TERMS]
+    from patina.text import query_words
+
+    return query_words(text, MAX_TERMS)
 
 
 def match_expression(terms: Sequence[str]) -> str:
@@ -88,27 +74,13 @@ def _phrases(terms: Sequence[str], *, phrase_of: Sequence[str] | None = None) ->
 
 
 def cutoff_seq(conn: sqlite3.Connection, until: str | None) -> int | None:
-    """The last seq of the log prefix known at ``until`` (a UTC timestamp), None for no limit.
-
-    Project logs: the events up to the newest first-parent commit committed at or before
-    ``until`` (the same commit ``patina scrape --until`` builds). Logs without a commit chain
-    (the persona, hand-made ones): the events before the first one stamped after ``until``.
-    """
+    """The last seq of the log prefix known at ``until`` (a UTC timestamp), None for no limit
+    (see patina.store.commit_seq_at)."""
     if until is None:
         return None
-    has_chain = conn.execute("SELECT 1 FROM fp_chain LIMIT 1").fetchone() is not None
-    if has_chain:
-        row = conn.execute(
-            "SELECT f.last_seq FROM fp_chain f JOIN eventlog e "
-            "ON e.source_id = f.sha AND e.event_type = 'git.commit' "
-            "WHERE coalesce(e.data ->> '$.committer_time', e.timestamp) <= ? ORDER BY f.pos DESC LIMIT 1",
-            (until,),
-        ).fetchone()
-        return row[0] if row else 0
-    row = conn.execute("SELECT min(seq) FROM eventlog WHERE timestamp > ?", (until,)).fetchone()
-    if row[0] is None:
-        return None
-    return row[0] - 1
+    from patina import store
+
+    return store.commit_seq_at(conn, until)
 
 
 # BM25 as FTS5 computes it (fts5_aux.c): per phrase, idf * w(k1+1) / (w + k1(1 - b + b D/avgdl)),
@@ -407,7 +379,6 @@ def merge(lists: Iterable[Sequence[Hit]], limit: int) -> list[Hit]:
 def open_project_db(path: str) -> sqlite3.Connection:
     """A read-only connection to a project database whose search index is current."""
     from patina import store
-    from patina.derived.base import get_meta, last_event
 
     conn = store.connect(path, readonly=True)
     try:
@@ -416,7 +387,7 @@ def open_project_db(path: str) -> sqlite3.Connection:
             raise DatabaseError(f"{path} has no log yet: run `patina scrape`")
         if state != "ok":
             raise DatabaseError(f"{path} is {state}: run `patina scrape` to rebuild it")
-        if get_meta(conn, "scry")[0] != last_event(conn)[0]:
+        if store.progress(conn, "scry")[0] != store.last_seq(conn):
             raise DatabaseError(f"the search index of {path} is behind its log: run `patina scrape --full`")
     except BaseException:
         conn.close()

@@ -58,23 +58,51 @@ class CommitRecord(NamedTuple):
         return utc_timestamp(self.commit_time)
 
 
-class SourceContext(NamedTuple):
-    """What a source may use besides the commit: all of it derived from git objects.
+class TreeEntry(NamedTuple):
+    """One file of a commit's tree."""
 
-    - ``read_blob(oid)`` returns the blob's bytes, or None when the object is missing.
-    - ``config`` is the team config committed at the HEAD being built (a dict; see patina.config).
-    - ``state`` is the source's own previous knowledge, read back from the event log through
-      ``query`` (a read-only SQL callable on the live transaction), never from a side file.
-    - ``cache_dir`` is a directory for content-addressed caches (keyed by blob id), safe to delete.
-    - ``warn(msg)`` reports a problem once (stderr + log); never raise for bad input.
+    path: str  # as the git source spells paths (invalid UTF-8 as \\xNN)
+    oid: str
+    mode: str  # "100644", "100755", "120000", ...
+
+
+class Reader(Protocol):
+    """What a source may read besides the commit it is given, implemented by the pipeline.
+
+    Everything comes from git objects or from the log as built so far (every event of the
+    steps before this one): never from the working tree, a clock or the network.
     """
 
-    read_blob: Callable[[str], bytes | None]
-    config: dict[str, Any]
-    query: Callable[..., list[tuple]]
+    def blob(self, oid: str) -> bytes | None:
+        """A blob's bytes; None when the object is missing (partial or damaged clones)."""
+
+    def tree(self, commit: str) -> list[TreeEntry]:
+        """Every file of ``commit``'s tree, sorted by path."""
+
+    def prior_facts(self, path: str, source: str) -> dict[tuple[str, str], dict[str, Any]]:
+        """The facts ``source`` recorded for ``path`` so far, folded from the log:
+        (event type, key) -> payload (see patina.store.fold_facts)."""
+
+    def session_files(self, session_id: str) -> list[str]:
+        """The files holding a session id in the log's current state."""
+
+    def has_events(self, event_type: str) -> bool:
+        """Whether the log holds any event of this type yet."""
+
+
+class SourceContext(NamedTuple):
+    """What a source is handed besides the commit.
+
+    - ``read``: the :class:`Reader` (blobs, trees, the log's prior state).
+    - ``config``: the team config committed at the HEAD being built (a valid patina.config.Config).
+    - ``warn(msg)`` reports a problem once (stderr + log); never raise for bad input.
+    - ``cache_dir``: a directory for content-addressed caches (keyed by blob id), safe to delete.
+    """
+
+    read: Reader
+    config: Any  # patina.config.Config (not imported here: the hook path stays light)
     warn: Callable[[str], None]
     cache_dir: str | None = None
-    extra: dict[str, Any] = {}  # noqa: RUF012 - always passed by the pipeline
 
 
 class DiffSource(Protocol):

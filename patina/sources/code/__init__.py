@@ -12,40 +12,14 @@ tree-sitter machinery (:mod:`.history`, :mod:`.extract`) is imported only by ``e
 
 from __future__ import annotations
 
-import re
-from functools import lru_cache
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any
 
+from patina.globs import Matcher
 from patina.sources.base import CommitRecord, FileChange, SourceContext
 from patina.sources.code.languages import language_for_path
 
-
-@lru_cache(maxsize=256)
-def _glob_regex(pattern: str) -> re.Pattern[str]:
-    """A repository glob as a regex: ``**/`` spans directories (or none), ``*`` stays in one."""
-    out = []
-    i = 0
-    while i < len(pattern):
-        if pattern.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-        elif pattern.startswith("**", i):
-            out.append(".*")
-            i += 2
-        elif pattern[i] == "*":
-            out.append("[^/]*")
-            i += 1
-        elif pattern[i] == "?":
-            out.append("[^/]")
-            i += 1
-        else:
-            out.append(re.escape(pattern[i]))
-            i += 1
-    return re.compile("".join(out) + r"\Z")
-
-
-def matches_any(path: str, patterns: Iterable[str]) -> bool:
-    return any(_glob_regex(p).match(path) for p in patterns)
+if TYPE_CHECKING:
+    from patina.config import Config
 
 
 class CodeSource:
@@ -53,12 +27,11 @@ class CodeSource:
 
     name = "code"
 
-    def __init__(self, config: dict[str, Any]) -> None:
-        code = (config or {}).get("code") or {}
-        self.include: tuple[str, ...] = tuple(code.get("include") or ("**/*",))
-        self.exclude: tuple[str, ...] = tuple(code.get("exclude") or ())
-        self.max_bytes: int = int(code.get("max_bytes") or 1_000_000)
-        self.since: str | None = code.get("since") or None
+    def __init__(self, config: "Config") -> None:
+        self.include = Matcher(config.code.include)
+        self.exclude = Matcher(config.code.exclude)
+        self.max_bytes: int = config.code.max_bytes
+        self.since: str | None = config.code.since  # a UTC timestamp
         self._history: Any = None
 
     def language_of(self, path: str) -> str | None:
@@ -66,7 +39,7 @@ class CodeSource:
         lang = language_for_path(path)
         if lang is None:
             return None
-        if not matches_any(path, self.include) or matches_any(path, self.exclude):
+        if not self.include(path) or self.exclude(path):
             return None
         return lang
 
@@ -92,4 +65,4 @@ class CodeSource:
         return self._impl().events(ctx, commit, changes)
 
 
-__all__ = ["CodeSource", "matches_any"]
+__all__ = ["CodeSource"]

@@ -11,13 +11,12 @@ many (a full build), inline when few (the hook path).
 
 from __future__ import annotations
 
-import datetime as _dt
 import os
 import signal
 from collections import OrderedDict
 from typing import Any, Iterable, Iterator
 
-from patina.events import Event, parse_when, to_utc, utc_timestamp
+from patina.events import Event, utc_timestamp
 from patina.sources.base import ZERO_OID, CommitRecord, FileChange, SourceContext
 from patina.sources.code import languages
 from patina.sources.code.cache import FactCache
@@ -131,21 +130,6 @@ def _parse_forked(args: list[tuple[str, bytes]]) -> list[tuple[FileFacts | str, 
     return out  # type: ignore[return-value]
 
 
-def since_timestamp(value: Any) -> str | None:
-    """``code.since`` as a UTC timestamp: a bare date means the start of that day."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, _dt.datetime):
-        return to_utc(value)
-    if isinstance(value, _dt.date):
-        return f"{value.isoformat()}T00:00:00Z"
-    text = str(value).strip()
-    if len(text) == 10:
-        _dt.date.fromisoformat(text)  # ValueError if not a date
-        return f"{text}T00:00:00Z"
-    return parse_when(text)
-
-
 class CodeHistory:
     """Per-build state of the code source: memo, cache handle, counters."""
 
@@ -156,7 +140,6 @@ class CodeHistory:
         self.unavailable: set[str] = set()
         self.stats = {"parsed": 0, "cache_hits": 0, "memo_hits": 0, "lookups": 0}
         self._versions: dict[str, str] = {}
-        self._since: str | None | _Missing = MISSING
         self._snapshot_done = False
 
     # -- facts of one blob -----------------------------------------------------------------------
@@ -223,7 +206,7 @@ class CodeHistory:
             self.stats["cache_hits"] += 1
             self._remember(key, *cached[key])
             return self._sized(*cached[key])
-        data = ctx.read_blob(oid)
+        data = ctx.read.blob(oid)
         if data is None:
             return MISSING
         if len(data) > self.source.max_bytes:
@@ -266,7 +249,7 @@ class CodeHistory:
         for key in todo:
             if key in cached:
                 continue
-            data = ctx.read_blob(key[0])
+            data = ctx.read.blob(key[0])
             if data is None or len(data) > self.source.max_bytes:
                 continue  # handled (and reported) by blob_facts when the events are made
             jobs.append((key, data))
@@ -298,7 +281,7 @@ class CodeHistory:
                 gc.enable()
 
     def prefetch(self, ctx: SourceContext, items: list[tuple[CommitRecord, list[FileChange]]]) -> None:
-        since = self._since_ts(ctx)
+        since = self.source.since
         keys: list[Key] = []
         for commit, changes in items:
             if since is None or utc_timestamp(commit.commit_time) >= since:
@@ -316,7 +299,7 @@ class CodeHistory:
     def _events(self, ctx: SourceContext, commit: CommitRecord, changes: list[FileChange]) -> list[Event]:
         ts = commit.timestamp
         out: list[Event] = []
-        since = self._since_ts(ctx)
+        since = self.source.since
         if since is not None:
             if utc_timestamp(commit.commit_time) < since:
                 return []
@@ -346,63 +329,20 @@ class CodeHistory:
                 ctx.warn(f"code: {path} at {commit.sha[:12]}: blob missing from the object store; facts unchanged")
                 continue
             if isinstance(before, _Missing):
-                before = self.logged_facts(ctx, path)
+                before = ctx.read.prior_facts(path, "code")
             out.extend(diff_events(path, before, after, ts))
         return out
 
-    @staticmethod
-    def logged_facts(ctx: SourceContext, path: str) -> Facts:
-        """A file's current facts as folded from the log (when its old blob is missing)."""
-        rows = ctx.query(
-            "SELECT event_type, source_id, data FROM eventlog WHERE (source_id = ? OR "
-            "(source_id >= ? AND source_id < ?)) AND event_type LIKE 'code.%' ORDER BY seq",
-            path, path + "::", path + ":;")
-        import json
-
-        facts: Facts = {}
-        for event, sid, data in rows:
-            key = "" if sid == path else sid[len(path) + 2:]
-            payload = json.loads(data)
-            if event == "code.removed":
-                facts.pop((f"code.{payload.get('kind')}", key), None)
-            else:
-                payload.pop("file", None)
-                facts[(event, key)] = payload
-        return facts
-
     # -- code.since ------------------------------------------------------------------------------
-    def _since_ts(self, ctx: SourceContext) -> str | None:
-        if isinstance(self._since, _Missing):
-            try:
-                self._since = since_timestamp(self.source.since)
-            except ValueError:
-                ctx.warn(f"code.since = {self.source.since!r} is not a date (e.g. 2024-01-01): using the whole history")
-                self._since = None
-            if self._since is not None and not ctx.extra.get("git_dir"):
-                ctx.warn("code.since needs the repository's git_dir: using the whole history")
-                self._since = None
-        return self._since  # type: ignore[return-value]
-
     def _snapshot_taken(self, ctx: SourceContext) -> bool:
         if not self._snapshot_done:
-            self._snapshot_done = bool(ctx.query("SELECT 1 FROM eventlog WHERE event_type = 'code.file' LIMIT 1"))
+            self._snapshot_done = ctx.read.has_events("code.file")
         return self._snapshot_done
 
     def tree_files(self, ctx: SourceContext, commit: str) -> list[tuple[str, str, str]]:
         """(path, blob oid, mode) of every file this source wants in ``commit``'s tree."""
-        from patina import gitcmd
-
-        proc = gitcmd.run(ctx.extra["git_dir"], ["ls-tree", "-r", "-z", commit])
-        out = []
-        for entry in proc.stdout.split(b"\0"):
-            if not entry:
-                continue
-            meta, _, raw_path = entry.partition(b"\t")
-            mode, kind, oid = meta.decode().split()
-            path = raw_path.decode("utf-8", "backslashreplace")  # as the git source spells paths
-            if kind == "blob" and mode in REGULAR_MODES and self.source.language_of(path):
-                out.append((path, oid, mode))
-        return sorted(out)
+        return [(e.path, e.oid, e.mode) for e in ctx.read.tree(commit)
+                if e.mode in REGULAR_MODES and self.source.language_of(e.path)]
 
     def tree_facts(self, ctx: SourceContext, commit: str) -> dict[str, Facts]:
         """Every wanted file's keyed facts in a commit's tree (the snapshot, and the tests' oracle)."""

@@ -40,13 +40,10 @@ class CodeSymbolIndex:
         conn.execute("DELETE FROM code_symbols_keys")
 
     def absorb(self, conn: sqlite3.Connection, after_seq: int) -> None:
-        placeholders = ",".join("?" * (len(DEFINITION_EVENTS) + 1))
-        rows = conn.execute(
-            f"SELECT seq, event_type, source_id, source_file, data FROM eventlog "  # noqa: S608 (constants)
-            f"WHERE seq > ? AND event_type IN ({placeholders}) ORDER BY seq",
-            (after_seq, *DEFINITION_EVENTS, "code.removed"),
-        ).fetchall()
-        for seq, event_type, source_id, source_file, raw in rows:
+        from patina import store
+
+        rows = store.events(conn, after_seq, (*DEFINITION_EVENTS, "code.removed"), by_type=True).fetchall()
+        for seq, event_type, _, source_id, source_file, raw in rows:
             data = json.loads(raw)
             category = data.get("kind") if event_type == "code.removed" else event_type[5:]
             if category not in _CATEGORIES:

@@ -15,7 +15,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from patina.config import DEFAULTS
+from patina.config import Config, validate
 from patina.events import canonical_json
 from patina.sources.code.facts import diff_events
 
@@ -23,31 +23,42 @@ FIXTURES = Path(__file__).resolve().parents[3] / "tests" / "fixtures" / "code"
 
 
 class _Ctx:
-    """A minimal SourceContext for extracting files without a repository."""
+    """A minimal SourceContext (and Reader) for extracting files without a log: blobs from a
+    dict or a repository, an empty prior state."""
 
     def __init__(self, blobs: dict[str, bytes], git_dir: str | None = None) -> None:
         self.blobs = blobs
-        self.config = DEFAULTS
+        self.git_dir = git_dir
+        self.config = Config()
         self.cache_dir = None
         self.warnings: list[str] = []
-        self.extra = {"git_dir": git_dir} if git_dir else {}
+        self.read = self
 
-    def read_blob(self, oid: str) -> bytes | None:
+    def blob(self, oid: str) -> bytes | None:
         return self.blobs.get(oid)
+
+    def tree(self, commit: str) -> list:
+        from patina import gitcmd
+        from patina.sources.base import TreeEntry
+
+        return [TreeEntry(*entry) for entry in gitcmd.ls_tree(self.git_dir, commit)]
+
+    def prior_facts(self, path: str, source: str) -> dict:
+        return {}
+
+    def has_events(self, event_type: str) -> bool:
+        return False
 
     def warn(self, msg: str) -> None:
         if msg not in self.warnings:
             self.warnings.append(msg)
-
-    def query(self, sql: str, *args: Any) -> list[tuple]:
-        return []
 
 
 def _history(config: dict | None = None):
     from patina.sources.code import CodeSource
     from patina.sources.code.history import CodeHistory
 
-    return CodeHistory(CodeSource(config or DEFAULTS))
+    return CodeHistory(CodeSource(validate(config or {})))
 
 
 def facts_of(path: str, source: bytes | str, config: dict | None = None) -> list[dict[str, Any]]:
@@ -113,7 +124,7 @@ def head_state(git_dir: str, commit: str, config: dict | None = None) -> dict[tu
     reader = gitcmd.BlobReader(git_dir)
     try:
         ctx = _Ctx({}, git_dir)
-        ctx.read_blob = reader  # type: ignore[method-assign]
+        ctx.blob = reader  # type: ignore[method-assign]
         out: dict[tuple[str, str], dict[str, Any]] = {}
         for path, facts in hist.tree_facts(ctx, commit).items():  # type: ignore[arg-type]
             for ev in diff_events(path, {}, facts, ""):

@@ -25,7 +25,6 @@ from patina.events import Event, canonical_json, format_offset, to_utc, utc_time
 from patina.sources.base import ZERO_OID, CommitRecord, FileChange, SourceContext
 from patina.sources.sessions.model import SessionDoc
 
-OBSERVATION_TYPES = ("decision", "pattern", "work", "context", "observation")
 NOT_FILES = ("120000", "160000")  # symlinks and submodules are never session files
 CACHE_SIZE = 64
 MAX_OFFSET = 14 * 60
@@ -145,7 +144,7 @@ def parse_blob(cache: dict[str, Any], ctx: SourceContext, oid: str, path: str, m
         disk = _disk_path(ctx, key)
         doc = _disk_get(disk)
         if doc is None:
-            raw = ctx.read_blob(oid)
+            raw = ctx.read.blob(oid)
             if raw is None:
                 ctx.warn(f"{path}: blob {oid[:12]} is missing from the object store: session left as it was")
                 return None
@@ -361,8 +360,7 @@ def _warn_duplicate_ids(ctx: SourceContext, events: list[Event]) -> None:
     for ev in started:
         paths = {other.source_file for other in started if other.source_id == ev.source_id}
         try:
-            rows = ctx.query("SELECT DISTINCT source_file FROM sessions WHERE session_id = ?", ev.source_id)
-            paths.update(r[0] for r in rows if (ev.source_id, r[0]) not in gone)
+            paths.update(p for p in ctx.read.session_files(ev.source_id) if (ev.source_id, p) not in gone)
         except Exception:  # noqa: BLE001 - the check is advisory
             pass
         paths.add(ev.source_file)

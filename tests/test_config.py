@@ -1,0 +1,126 @@
+"""The team config: one schema, validated once, one glob dialect."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from patina import config
+from patina.errors import ConfigError
+from patina.globs import Matcher
+
+PATINA = [sys.executable, "-m", "patina"]
+
+
+def run(*args, cwd):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    return subprocess.run([*PATINA, *args], cwd=cwd, capture_output=True, text=True, env=env)
+
+
+def test_an_empty_file_is_the_defaults():
+    assert config.validate({}) == config.Config()
+    assert config.Config().cochange.max_files == 30 and config.Config().sessions.max_bytes == 2_000_000
+
+
+def test_every_key_of_the_schema_has_a_default_and_every_default_a_key():
+    fields = {f"{name}.{key}" for name, cls in config.SECTIONS.items() for key in cls._fields}
+    assert fields == set(config.KEYS)
+
+
+def test_effective_config_is_plain_json():
+    data = config.Config().as_dict()
+    assert json.loads(json.dumps(data)) == data
+    assert config.from_dict(data) == config.Config()
+    assert data["code"]["since"] is None and data["sources"]["enabled"] == ["sessions", "code"]
+
+
+@pytest.mark.parametrize("raw,names", [
+    ({"code": {"max_bytes": "big"}}, "code.max_bytes: expected a positive integer, got 'big'"),
+    ({"code": {"max_bytes": 0}}, "code.max_bytes"),
+    ({"code": {"max_bytes": True}}, "code.max_bytes"),
+    ({"cochange": {"max_files": -3}}, "cochange.max_files"),
+    ({"sessions": {"globs": [1]}}, "sessions.globs"),
+    ({"sessions": {"globs": ["  "]}}, "sessions.globs: '  ' is an empty pattern"),
+    ({"sources": {"enabled": ["git"]}}, "sources.enabled: unknown source 'git'"),
+    ({"code": {"since": "last week"}}, "code.since: expected a date"),
+    ({"code": {"sinse": "2024-01-01"}}, "unknown key code.sinse"),
+    ({"sesions": {}}, "unknown section [sesions]"),
+    ({"code": 3}, "[code] must be a table"),
+])
+def test_a_bad_value_is_one_error_naming_the_key(raw, names):
+    with pytest.raises(ConfigError) as info:
+        config.validate(raw)
+    assert names in str(info.value) and "\n" not in str(info.value)
+    assert info.value.exit_code == 8
+
+
+def test_values_are_normalised():
+    import datetime as dt
+
+    cfg = config.validate({"code": {"since": dt.date(2024, 1, 2), "exclude": "gen/**"},
+                           "sources": {"enabled": ["code", "sessions", "code"]}})
+    assert cfg.code.since == "2024-01-02T00:00:00Z"
+    assert cfg.code.exclude == ("gen/**",)
+    assert cfg.sources.enabled == ("sessions", "code")
+    assert config.validate({"code": {"since": "2024-01-02T10:00:00+02:00"}}).code.since == "2024-01-02T08:00:00Z"
+
+
+def test_the_default_text_is_the_defaults():
+    import tomllib
+
+    assert config.validate(tomllib.loads(config.DEFAULT_TEXT)) == config.Config()
+
+
+@pytest.mark.parametrize("pattern,path,expected", [
+    ("**/*", "a.py", True),
+    ("**/*", "src/a/b.py", True),
+    ("vendor/**", "vendor/x/y.py", True),
+    ("vendor/**", "src/vendor/x.py", False),
+    ("**/vendor/**", "src/vendor/x.py", True),
+    ("**/*.min.js", "web/app.min.js", True),
+    ("**/*.min.js", "web/app.js", False),
+    ("src/*.py", "src/a/b.py", False),
+    ("src/**/gen/*", "src/gen/a.py", True),
+    ("/src/*.py", "src/a.py", True),
+])
+def test_one_glob_dialect_for_code_and_sessions(pattern, path, expected):
+    assert Matcher([pattern])(path) is expected
+
+
+def test_code_and_sessions_read_the_same_dialect():
+    from patina.sources.base import FileChange
+    from patina.sources.code import CodeSource
+    from patina.sources.sessions import SessionSource
+
+    cfg = config.validate({"code": {"include": ["src/[ab]*/**"]}, "sessions": {"globs": ["notes/[ab]*/**"]}})
+    change = lambda p: FileChange(p, "M", None, "1" * 40, "2" * 40, "100644", "100644", 1, 1, False)  # noqa: E731
+    assert CodeSource(cfg).wants(change("src/a1/x.py")) and not CodeSource(cfg).wants(change("src/c1/x.py"))
+    assert SessionSource(cfg).wants(change("notes/b2/x.md")) and not SessionSource(cfg).wants(change("notes/c/x.md"))
+
+
+def test_an_invalid_committed_config_stops_the_update_with_exit_8_and_keeps_the_log(repo):
+    repo.commit("first", {"a.txt": "a\n"})
+    assert run("scrape", cwd=repo.path).returncode == 0
+    built = repo.head()
+    repo.commit("bad config", {".patina/config.toml": "[code]\nmax_bytes = \"big\"\n"})
+    proc = run("scrape", cwd=repo.path)
+    assert proc.returncode == 8
+    assert proc.stderr.strip().endswith("code.max_bytes: expected a positive integer, got 'big'")
+    assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+    info = json.loads(run("status", "--json", cwd=repo.path).stdout)
+    assert info["built_for"] == built and "code.max_bytes" in info["config_error"]
+    hook = subprocess.run([*PATINA, "hook", "post-commit"], cwd=repo.path, capture_output=True, text=True,
+                          env={k: v for k, v in os.environ.items() if not k.startswith("GIT_")})
+    assert hook.returncode == 0 and "code.max_bytes" in hook.stderr
+    repo.commit("fixed", {".patina/config.toml": "[code]\nmax_bytes = 500\n"})
+    assert run("scrape", cwd=repo.path).returncode == 0
+
+
+def test_invalid_toml_names_the_file_and_commit(repo):
+    repo.commit("bad", {".patina/config.toml": "[cochange\nmax_files = 3\n"})
+    proc = run("scrape", cwd=repo.path)
+    assert proc.returncode == 8 and "not valid TOML" in proc.stderr and repo.head()[:12] in proc.stderr
