@@ -24,10 +24,6 @@ class Repo(NamedTuple):
     def data_dir(self) -> str:
         return os.path.dirname(self.db_path)
 
-    @property
-    def is_bare(self) -> bool:
-        return self.work_tree is None
-
 
 def discover(path: str | None = None, db: str | None = None) -> Repo:
     """The repository containing ``path`` (default: the current directory)."""

@@ -4,13 +4,34 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 BASE_TIME = 1_700_000_000  # 2023-11-14T22:13:20Z
+PATINA = [sys.executable, "-m", "patina"]
+
+
+def env_without_git(**extra: str) -> dict[str, str]:
+    """This process's environment without the GIT_* variables a hook or CI run may carry."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env.update(extra)
+    return env
+
+
+def patina(*args: str, cwd=None, env: dict | None = None, input: str | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the real ``patina`` command (a new process, as a user's shell or hook does)."""
+    return subprocess.run([*PATINA, *args], cwd=cwd, capture_output=True, text=True, input=input,
+                          env=env_without_git(**(env or {})))
+
+
+def db_path(repo: "Repo | Path | str") -> str:
+    """Where Patina keeps a repository's database."""
+    root = repo.path if isinstance(repo, Repo) else Path(repo)
+    return str(root / ".patina" / "data" / "patina.db")
 
 
 def git(repo: Path | str, *args: str, env: dict | None = None, check: bool = True) -> str:
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    full_env = env_without_git()
     full_env.update(
         GIT_CONFIG_NOSYSTEM="1", GIT_CONFIG_GLOBAL=os.devnull, GIT_AUTHOR_NAME="Ann Author",
         GIT_AUTHOR_EMAIL="ann@example.com", GIT_COMMITTER_NAME="Ann Author",
@@ -84,7 +105,7 @@ def query(repo: "Repo", sql: str, *args) -> list[tuple]:
     """Rows of a read query against the repository's Patina database."""
     from patina import store
 
-    conn = store.connect(str(repo.path / ".patina/data/patina.db"))
+    conn = store.connect(db_path(repo))
     try:
         return conn.execute(sql, args).fetchall()
     finally:

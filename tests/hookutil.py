@@ -3,23 +3,10 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 
+from gitutil import PATINA, env_without_git, patina  # noqa: F401 (re-exported for the hook tests)
 from patina import repo as prepo, store
 from patina.verify import verify
-
-PATINA = [sys.executable, "-m", "patina"]
-
-
-def env_without_git() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-
-
-def patina(*args: str, cwd, env: dict | None = None) -> subprocess.CompletedProcess[str]:
-    full = env_without_git()
-    full.update(env or {})
-    return subprocess.run([*PATINA, *args], cwd=cwd, capture_output=True, text=True, env=full)
 
 
 def install_hooks(path) -> None:

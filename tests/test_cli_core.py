@@ -5,21 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import subprocess
-import sys
 
 import pytest
 
 from gitutil import Repo
-
-PATINA = [sys.executable, "-m", "patina"]
-
-
-def run(*args, cwd=None, env=None):
-    full = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-    full.update(env or {})
-    return subprocess.run([*PATINA, *args], cwd=cwd, capture_output=True, text=True, env=full)
+from gitutil import patina as run
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ import sqlite3
 import pytest
 from click.testing import CliRunner
 
+from gitutil import db_path
 from patina.cli import main
 
 
@@ -25,7 +26,7 @@ def run(*args):
 
 
 def db(repo) -> sqlite3.Connection:
-    return sqlite3.connect(str(repo.path / ".patina/data/patina.db"), isolation_level=None)
+    return sqlite3.connect(db_path(repo), isolation_level=None)
 
 
 def test_query_formats(scraped):

@@ -3,22 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 
+from gitutil import patina as run
 from patina import config
 from patina.errors import ConfigError
 from patina.globs import Matcher
-
-PATINA = [sys.executable, "-m", "patina"]
-
-
-def run(*args, cwd):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-    return subprocess.run([*PATINA, *args], cwd=cwd, capture_output=True, text=True, env=env)
 
 
 def test_an_empty_file_is_the_defaults():
@@ -113,8 +104,7 @@ def test_an_invalid_committed_config_stops_the_update_with_exit_8_and_keeps_the_
     assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
     info = json.loads(run("status", "--json", cwd=repo.path).stdout)
     assert info["built_for"] == built and "code.max_bytes" in info["config_error"]
-    hook = subprocess.run([*PATINA, "hook", "post-commit"], cwd=repo.path, capture_output=True, text=True,
-                          env={k: v for k, v in os.environ.items() if not k.startswith("GIT_")})
+    hook = run("hook", "post-commit", cwd=repo.path)
     assert hook.returncode == 0 and "code.max_bytes" in hook.stderr
     repo.commit("fixed", {".patina/config.toml": "[code]\nmax_bytes = 500\n"})
     assert run("scrape", cwd=repo.path).returncode == 0

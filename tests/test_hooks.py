@@ -9,7 +9,9 @@ import time
 
 import pytest
 
-from gitutil import Repo, git
+from pathlib import Path
+
+from gitutil import Repo, db_path, env_without_git, git
 from hookutil import assert_equals_fresh_build, built_head, install_hooks, patina
 
 
@@ -64,10 +66,10 @@ def test_amend_reset_rebase_switch_truncate_and_replay(hooked):
 
 
 def test_post_checkout_file_checkout_is_a_no_op(hooked):
-    before = (hooked.path / ".patina/data/patina.db").stat().st_mtime_ns
+    before = (Path(db_path(hooked))).stat().st_mtime_ns
     proc = patina("hook", "post-checkout", "x", "y", "0", cwd=hooked.path)
     assert proc.returncode == 0 and proc.stderr == ""
-    assert (hooked.path / ".patina/data/patina.db").stat().st_mtime_ns == before
+    assert (Path(db_path(hooked))).stat().st_mtime_ns == before
 
 
 def test_hook_never_fails_git(hooked, tmp_path):
@@ -84,7 +86,7 @@ def test_hook_never_fails_git(hooked, tmp_path):
 
 
 def test_corrupt_database_is_rebuilt(hooked):
-    db = hooked.path / ".patina/data/patina.db"
+    db = Path(db_path(hooked))
     db.write_bytes(b"this is not sqlite" * 100)
     hooked.commit("after corruption", {"z.txt": "z\n"})
     assert built_head(hooked.path) == head(hooked)
@@ -181,7 +183,7 @@ def test_two_hooks_at_once_both_finish_cleanly(hooked):
         hooked.git("commit", "-q", "--allow-empty", "-m", f"c{i}")
     r = prepo.discover(str(hooked.path))
     os.remove(r.db_path)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env = env_without_git()
     import sys
 
     procs = [subprocess.Popen([sys.executable, "-m", "patina", "hook", name], cwd=hooked.path, env=env,
@@ -207,7 +209,7 @@ def test_verify_reports_the_first_difference(hooked):
     assert patina("verify", cwd=hooked.path).stdout.startswith(f"identical: {ok['events']} events, sha256 ")
     import sqlite3
 
-    conn = sqlite3.connect(hooked.path / ".patina/data/patina.db")
+    conn = sqlite3.connect(Path(db_path(hooked)))
     conn.execute("UPDATE eventlog SET data = json_set(data, '$.message', 'tampered') WHERE seq = 2")
     conn.commit()
     conn.close()

@@ -11,6 +11,7 @@ import re
 import pytest
 from click.testing import CliRunner
 
+from gitutil import db_path
 from patina import store
 from patina.cli import main
 from patina.errors import UsageError
@@ -97,7 +98,7 @@ def test_persona_hits_are_tagged_and_weighted(home, repo, scrape):
     scrape(repo.path)
     persona.add_note("Prefer explicit error types")
     persona.add_note("Unrelated musing about tea")
-    db = str(repo.path / ".patina/data/patina.db")
+    db = db_path(repo)
     hits = scry("explicit error types", projects=[(None, db)], persona_home=home).hits
     assert [(h.tag, round(h.score, 4), h.content) for h in hits] == [
         ("PROJECT", 1.0, "Prefer explicit error types in the API"),

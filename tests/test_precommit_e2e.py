@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from gitutil import Repo, git
+from gitutil import Repo, env_without_git, git
 from hookutil import assert_equals_fresh_build, built_head, patina
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -51,7 +51,7 @@ def team_repo(repo: Repo, tmp_path):
 
 def _git(repo: Repo, *args: str) -> None:
     proc = subprocess.run(["git", *args], cwd=repo.path, capture_output=True, text=True,
-                          env={**{k: v for k, v in os.environ.items() if not k.startswith("GIT_")},
+                          env={**env_without_git(),
                                "GIT_AUTHOR_NAME": "A", "GIT_AUTHOR_EMAIL": "a@x", "GIT_COMMITTER_NAME": "A",
                                "GIT_COMMITTER_EMAIL": "a@x", **repo.env})  # type: ignore[attr-defined]
     assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -4,11 +4,11 @@ incremental == rebuild. Hand-made logs (patina.store) and real git repositories.
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 
 import pytest
 
+from gitutil import db_path, patina
 from patina import store
 from patina.errors import UsageError
 from patina.events import Event
@@ -259,7 +259,7 @@ def test_pipeline_indexes_commits_and_until_follows_commit_time(repo, scrape, tm
     repo.commit("Parser: better error handling", {"a.txt": "2"}, when=BASE_TIME + 86400 * 2)
     repo.commit("Error messages for the CLI", {"a.txt": "3"}, when=BASE_TIME + 86400 * 4)
     scrape(repo.path)
-    db = str(repo.path / ".patina/data/patina.db")
+    db = db_path(repo)
     answer = scry("error", projects=[(None, db)], persona_home=None)
     # Same term frequency; the shorter subject ranks first (BM25 length normalisation).
     assert [h.content for h in answer.hits] == ["Parser: better error handling", "Error messages for the CLI"]
@@ -386,17 +386,11 @@ def test_second_try_stays_exact(monkeypatch, max_groups):
 
 
 def test_scry_code_merges_current_code_definitions(repo, tmp_path):
-    import subprocess
-    import sys
 
     repo.commit("Add retry", {"src/net.py": "class Client:\n    def retry_request(self, n):\n        return n\n"})
     repo.commit("Rename it", {"src/net.py": "class Client:\n    def retry_send(self, n):\n        return n\n"})
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-    env["PATINA_HOME"] = str(tmp_path / "home")
-
     def scry(*args):
-        return subprocess.run([sys.executable, "-m", "patina", *args], cwd=repo.path, env=env,
-                              capture_output=True, text=True)
+        return patina(*args, cwd=repo.path, env={"PATINA_HOME": str(tmp_path / "home")})
 
     assert scry("scrape", "--quiet").returncode == 0
     proc = scry("scry", "retry", "--code", "--type", "code", "--json")

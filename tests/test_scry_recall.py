@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from gitutil import db_path
 from patina import store
 from patina.scry import index as scry_index
 from patina.scry.recall import evaluate, load_queries, mrr, recall
@@ -37,8 +38,7 @@ def fixture_repo(repo, scrape):
     return repo
 
 
-def db_of(repo) -> str:
-    return str(repo.path / ".patina/data/patina.db")
+db_of = db_path
 
 
 def test_labelled_queries_recall_at_5(fixture_repo):

@@ -24,7 +24,6 @@ from patina.sources.code.facts import FileFacts
 # version is part of every row's version.
 FORMAT = f"marshal{marshal.version}-py{sys.version_info[0]}.{sys.version_info[1]}"
 SCHEMA = """
-DROP TABLE IF EXISTS facts;
 CREATE TABLE IF NOT EXISTS facts_m (
     oid TEXT NOT NULL,
     lang TEXT NOT NULL,
