@@ -35,8 +35,6 @@ from patina.events import parse_when
 PARAM_TYPES = ("int", "text", "time", "time_end")
 _PARAM_LINE = re.compile(r"^--\s*@param\s+(\w+)\s+(\w+)\s+(\S+)\s*(.*)$")
 _JSON_LINE = re.compile(r"^--\s*@json((?:\s+\w+)+)\s*$")
-# Derived tables whose freshness a projection depends on: table -> materializer name.
-DERIVED_TABLES = {"co_changes": "co_changes", "author_expertise": "author_expertise", "term_stats": "term_stats"}
 TABLE_CELL_WIDTH = 60  # table format: longer cells are cut (json/csv keep everything)
 
 
@@ -241,11 +239,9 @@ def stale_inputs(conn: sqlite3.Connection, name: str) -> list[str]:
     from patina import derived
 
     sql = load(name).sql
-    used = [mat for table, mat in DERIVED_TABLES.items() if re.search(rf"\b{table}\b", sql)]
-    if not used:
-        return []
-    behind = set(derived.stale(conn))
-    return [m for m in used if m in behind]
+    stale = set(derived.stale(conn))
+    behind = {t for m in derived.load_all() if m.name in stale for t in m.tables}
+    return sorted(t for t in behind if re.search(rf"\b{t}\b", sql))
 
 
 # --- output ----------------------------------------------------------------------------------

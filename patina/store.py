@@ -154,6 +154,15 @@ def field(conn: sqlite3.Connection, event_type: str, path: str) -> Iterator[tupl
     return conn.execute("SELECT data ->> ? FROM eventlog WHERE event_type = ? ORDER BY seq", (path, event_type))
 
 
+def history_of(conn: sqlite3.Connection, source_id: str, types: Iterable[str], through: int) -> Iterator[EventRow]:
+    """The events about one thing (``source_id``) of some types with seq <= ``through``, newest first."""
+    wanted = tuple(types)
+    return conn.execute(
+        "SELECT seq, event_type, timestamp, source_id, source_file, data FROM eventlog "
+        f"WHERE source_id = ? AND seq <= ? AND event_type IN ({','.join('?' * len(wanted))}) ORDER BY seq DESC",
+        (source_id, through, *wanted))
+
+
 def has_event(conn: sqlite3.Connection, event_type: str) -> bool:
     return conn.execute("SELECT 1 FROM eventlog WHERE event_type = ? LIMIT 1", (event_type,)).fetchone() is not None
 

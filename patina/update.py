@@ -204,7 +204,7 @@ def _fill(conn: sqlite3.Connection, repo: Repo, target: str, base: tuple[int, st
                 chain_rows.append((pos, fp, seq))
             store.chain_append(conn, chain_rows)
             # Absorb as we go: derived work overlaps with git still reading on the other core.
-            derived.absorb_all(conn, None)
+            derived.absorb_all(conn)
             for _, records in batch:
                 n_commits += len(records)
                 incomplete.extend(r.sha for r in records if r.incomplete)
@@ -269,10 +269,10 @@ def update(repo: Repo, *, full: bool = False, until: str | None = None, progress
     return _rebuild(repo, db_path, target, config, cfg_fp, progress, _warn, max_commits, warnings, batch)
 
 
-def _absorb(conn: sqlite3.Connection, truncated_to: int | None, batch: bool) -> None:
+def _absorb(conn: sqlite3.Connection, batch: bool) -> None:
     from patina import derived
 
-    derived.absorb_all(conn, truncated_to)
+    derived.absorb_all(conn)
     if batch:
         stale = derived.stale(conn)
         if stale:
@@ -296,7 +296,7 @@ def _incremental(repo, db_path, target, config, cfg_fp, progress, warn, max_comm
         if stored_head == target:
             if batch and _stale(conn):
                 with store.transaction(conn):
-                    _absorb(conn, None, batch)
+                    _absorb(conn, batch)
             return UpdateResult(head=target, action="unchanged", last_seq=store.last_seq(conn))
         if target is None:
             return None  # HEAD became unborn: rebuild (to an empty log)
@@ -309,12 +309,14 @@ def _incremental(repo, db_path, target, config, cfg_fp, progress, warn, max_comm
             if base[0] != store.chain_length(conn):
                 truncated_to = base[2]
                 action = "replay"
+                from patina import derived
+
+                derived.rollback(conn, truncated_to)  # while the events to undo are still there
                 store.cut(conn, base[0], truncated_to)
-                _absorb(conn, truncated_to, False)  # roll derived state back to the kept log
             # Meta first: materializers read the effective config (cochange.max_files) from it.
             _write_meta(conn, repo, target, cfg_fp, config)
             n_events, n_commits = _fill(conn, repo, target, base, config, progress, warn, max_commits)
-            _absorb(conn, None, batch)
+            _absorb(conn, batch)
         return UpdateResult(head=target, action=action, events_added=n_events, commits_added=n_commits,
                             truncated_to=truncated_to, last_seq=store.last_seq(conn))
     finally:
@@ -344,7 +346,7 @@ def _rebuild(repo, db_path, target, config, cfg_fp, progress, warn, max_commits,
         _write_meta(conn, repo, target, cfg_fp, config)  # first: materializers read the config from it
         if target is not None:
             n_events, n_commits = _fill(conn, repo, target, None, config, progress, warn, None)
-        _absorb(conn, None, batch)
+        _absorb(conn, batch)
         conn.execute("COMMIT")
         last = store.last_seq(conn)
         conn.execute("PRAGMA journal_mode = DELETE")

@@ -55,9 +55,12 @@ def table(conn: sqlite3.Connection, name: str) -> list[tuple]:
 
 
 def commit_event(seq_sha: str, stamp: str, author: str, paths: list[str], *, merge: bool = False,
-                 message: str = "change") -> Event:
-    """A synthetic git.commit event (for property tests and the bench, which skip git)."""
+                 message: str = "change", renames: list[tuple[str, str]] = ()) -> Event:
+    """A synthetic git.commit event (for property tests and the bench, which skip git);
+    ``renames``: (old, new) pairs reported besides ``paths``."""
     files = [{"path": p, "status": "M", "lines_added": 1, "lines_removed": 0, "binary": False} for p in paths]
+    files += [{"path": new, "old_path": old, "status": "R", "lines_added": 0, "lines_removed": 0, "binary": False}
+              for old, new in renames]
     data = {"sha": seq_sha, "message": message, "author": author, "email": f"{author}@example.com",
             "parents": ["p1", "p2"] if merge else ["p1"], "is_merge": merge, "first_parent": True,
             "files": files}

@@ -75,17 +75,20 @@ def test_materialize_brings_stale_tables_current(scraped):
     conn = db(scraped)
     assert conn.execute("SELECT count(*) FROM term_stats").fetchone() == (0,)  # batch: stale after scrape
     before = conn.execute("SELECT * FROM co_changes ORDER BY 1, 2").fetchall()
-    # Pretend co_changes missed the last event (e.g. an older Patina): query warns, materialize fixes.
-    conn.execute("UPDATE scrape_meta SET last_seq = 1 WHERE key = 'materializer:co_changes'")
-    conn.execute("DELETE FROM co_changes WHERE file_b = 'c.txt'")
-    conn.execute("UPDATE co_changes SET count = 1")
+    # Pretend the file history missed the last event: query warns, materialize fixes.
+    from patina import store
+    from patina.derived.files import FileHistory
+
+    FileHistory().truncate(conn, 1)
+    store.set_progress(conn, "file_history", 1, None)
+    assert conn.execute("SELECT * FROM co_changes ORDER BY 1, 2").fetchall() != before
     code, out, err = run("query", "co-occurrence", *where)
     assert code == 0 and "co_changes behind the log: run `patina materialize`" in err
     code, out, _ = run("materialize", *where)
-    assert code == 0 and out.startswith("materialized  ") and "co_changes" in out and "term_stats" in out
+    assert code == 0 and out.startswith("materialized  ") and "file_history" in out and "term_stats" in out
     assert conn.execute("SELECT * FROM co_changes ORDER BY 1, 2").fetchall() == before
     assert conn.execute("SELECT term, doc_freq FROM term_stats ORDER BY term").fetchall() == [("one", 1), ("two", 1)]
     assert run("materialize", *where)[1] == "derived state already current\n"
     code, out, _ = run("materialize", "--full", *where)
-    assert code == 0 and "co_changes" in out and "author_expertise" in out and "term_stats" in out
+    assert code == 0 and "file_history" in out and "term_stats" in out
     assert conn.execute("SELECT * FROM co_changes ORDER BY 1, 2").fetchall() == before

@@ -60,14 +60,14 @@ def test_co_changes_exact_rows(crafted):
     db, c = crafted
     conn = store.connect(db, readonly=True)
     s = seq_of(conn)
+    # b.txt was renamed to e.txt by c6: its past is e.txt's (as `git log --follow e.txt` shows it).
     assert table(conn, "co_changes") == [
         (".mailmap", ".patina/config.toml", 1, s[c["c1"]]),
-        ("a.txt", "b.txt", 2, s[c["c3"]]),        # c2, c3 (mailmap'd bob counts the same)
         ("a.txt", "c.txt", 1, s[c["c2"]]),
         ("a.txt", "d.txt", 1, s[c["c9"]]),        # c8 (4 paths > max_files 3) skipped
-        ("a.txt", "e.txt", 2, s[c["c9"]]),        # c6 (rename: the new path), c9
-        ("b.txt", "c.txt", 1, s[c["c2"]]),
+        ("a.txt", "e.txt", 4, s[c["c9"]]),        # c2, c3 as b.txt (mailmap'd bob counts the same), c6, c9
         ("c.txt", "d.txt", 2, s[c["c7"]]),        # c4 (brought in by the merge), c7 (deletion); merge skipped
+        ("c.txt", "e.txt", 1, s[c["c2"]]),        # c2 as b.txt
         ("d.txt", "e.txt", 1, s[c["c9"]]),
     ]
 
@@ -81,15 +81,14 @@ def test_author_expertise_exact_rows(crafted):
         (ann, ".mailmap", 1, stamp(0), s[c["c1"]]),
         (ann, ".patina/config.toml", 1, stamp(0), s[c["c1"]]),
         (ann, "a.txt", 4, stamp(9), s[c["c9"]]),   # c2 c6 c8 c9 (max_files does not apply here)
-        (ann, "b.txt", 1, stamp(1), s[c["c2"]]),
         (ann, "c.txt", 2, stamp(3), s[c["c4"]]),   # c2, c4 (the merge's diff is not Ann's work)
         (ann, "d.txt", 3, stamp(9), s[c["c9"]]),
-        (ann, "e.txt", 3, stamp(9), s[c["c9"]]),
+        (ann, "e.txt", 4, stamp(9), s[c["c9"]]),   # c2 as b.txt, c6, c8, c9
         (ann, "f.txt", 1, stamp(8), s[c["c8"]]),
         (bob, "a.txt", 2, stamp(4), s[c["c5"]]),   # c3 as "bob <bob@old...>" and c5: one identity
-        (bob, "b.txt", 1, stamp(2), s[c["c3"]]),
         (bob, "c.txt", 1, stamp(7), s[c["c7"]]),   # the deletion
         (bob, "d.txt", 1, stamp(7), s[c["c7"]]),
+        (bob, "e.txt", 1, stamp(2), s[c["c3"]]),   # c3 as b.txt
     ]
 
 
@@ -97,13 +96,13 @@ def test_materializers_record_seq_and_event_timestamp(crafted):
     db, c = crafted
     conn = store.connect(db, readonly=True)
     last = conn.execute("SELECT seq, timestamp FROM eventlog ORDER BY seq DESC LIMIT 1").fetchone()
-    for name in ("co_changes", "author_expertise"):
+    for name in ("file_history",):
         row = conn.execute("SELECT last_seq, last_timestamp FROM scrape_meta WHERE key = ?",
                            (f"materializer:{name}",)).fetchone()
         assert row == last
     # term_stats is batch: stale until `patina materialize`.
     assert "term_stats" in derived.stale(conn)
-    assert "co_changes" not in derived.stale(conn)
+    assert "file_history" not in derived.stale(conn)
 
 
 def test_term_stats_after_materialize(crafted, tmp_path):
@@ -171,3 +170,52 @@ def test_term_stats_include_session_texts(repo, scrape):
     in_sessions = sum(1 for t in texts if "cache" in terms.tokens(t))
     assert stats["cache"] == (1 + in_sessions, 1 + sum(terms.tokens(t).count("cache") for t in texts))
     assert stats["blob"][0] == sum(1 for t in texts if "blob" in terms.tokens(t)) >= 1
+
+
+def _commit_log(events):
+    """An in-memory log of synthetic commits, absorbed event by event as the pipeline does."""
+    import sqlite3
+
+    from patina.events import canonical_json
+
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    store.create_schema(conn)
+    store.set_meta(conn, "config_json", canonical_json({"cochange": {"max_files": 30}}))
+    for ev in events:
+        store.append(conn, [ev], store.last_seq(conn))
+        derived.absorb_all(conn)
+    return conn
+
+
+def _derived_rows(conn):
+    return {name: table(conn, name) for name in ("co_changes", "author_expertise")}
+
+
+def test_a_cut_subtracts_and_recounts_only_what_it_touched():
+    from derivedutil import commit_event
+
+    events = [commit_event(f"{i:040x}", stamp(i), author, paths) for i, (author, paths) in enumerate([
+        ("Ann", ["a", "b"]), ("Bob", ["a", "b", "c"]), ("Ann", ["c"]), ("Bob", ["a", "b"])])]
+    conn = _commit_log(events)
+    assert table(conn, "co_changes")[0] == ("a", "b", 3, 4)
+    derived.rollback(conn, 2)  # cut the last two commits: (a, b)'s last commit is now seq 2
+    store.truncate(conn, 2)
+    assert _derived_rows(conn) == _derived_rows(_commit_log(events[:2]))
+    assert table(conn, "co_changes")[0] == ("a", "b", 2, 2)
+
+
+def test_a_rename_carries_the_past_and_a_cut_rename_gives_it_back():
+    from derivedutil import commit_event
+
+    events = [
+        commit_event("1" * 40, stamp(1), "Ann", ["old.py", "x.py"]),
+        commit_event("2" * 40, stamp(2), "Bob", ["x.py"], renames=[("old.py", "new.py")]),
+        commit_event("3" * 40, stamp(3), "Ann", ["new.py", "x.py"]),
+    ]
+    conn = _commit_log(events)
+    assert table(conn, "co_changes") == [("new.py", "x.py", 3, 3)]
+    assert ("Ann", "new.py", 2, stamp(3), 3) in table(conn, "author_expertise")
+    derived.rollback(conn, 1)
+    store.truncate(conn, 1)
+    assert table(conn, "co_changes") == [("old.py", "x.py", 1, 1)]
+    assert _derived_rows(conn) == _derived_rows(_commit_log(events[:1]))

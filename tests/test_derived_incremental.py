@@ -14,8 +14,7 @@ from gitutil import Repo
 from patina import derived, store
 from patina.events import canonical_json, utc_timestamp
 
-MINE = ["patina.derived.cochange:CoChanges", "patina.derived.expertise:AuthorExpertise",
-        "patina.derived.terms:TermStats"]
+MINE = ["patina.derived.files:FileHistory", "patina.derived.terms:TermStats"]
 TABLES = ["co_changes", "author_expertise", "term_stats", "term_corpus"]
 PATHS = ["a.py", "b.py", "c.py", "d/e.py", "d/f.py", "g.md"]
 AUTHORS = ["Ann", "Bob"]
@@ -42,9 +41,12 @@ commit_op = st.tuples(
     st.booleans(),  # merge
     st.sampled_from([0, 1, 3600, 86400, 5 * 86400]),  # author time: not monotonic in history order
     st.lists(st.sampled_from(WORDS), max_size=4),
+    # renames git reported (chains, swaps and renames onto a name used before included)
+    st.lists(st.tuples(st.sampled_from(PATHS), st.sampled_from(PATHS)).filter(lambda r: r[0] != r[1]),
+             max_size=2),
 )
 session_op = st.tuples(st.just("decision"), st.lists(st.sampled_from(WORDS), min_size=1, max_size=4))
-truncate_op = st.tuples(st.just("truncate"), st.integers(min_value=0, max_value=40))
+truncate_op = st.tuples(st.just("truncate"), st.integers(min_value=0, max_value=99))  # percent of the log kept
 history = st.lists(st.one_of(commit_op, commit_op, commit_op, session_op, truncate_op), min_size=2, max_size=25)
 
 
@@ -52,32 +54,29 @@ def snapshot(conn: sqlite3.Connection) -> dict[str, list[tuple]]:
     return {name: table(conn, name) for name in TABLES}
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(ops=history, max_files=st.integers(min_value=1, max_value=5))
 def test_incremental_equals_full(ops, max_files):
     inc = fresh(max_files)
     n = 0
-    pending_truncation: int | None = None
     for op in ops:
-        if op[0] == "truncate":
-            keep = min(op[1], store.last_seq(inc))
+        if op[0] == "truncate":  # what the pipeline does: roll derived state back, then cut
+            keep = store.last_seq(inc) * op[1] // 100
+            derived.rollback(inc, keep)
             store.truncate(inc, keep)
-            pending_truncation = keep if pending_truncation is None else min(pending_truncation, keep)
             continue
         n += 1
         if op[0] == "commit":
-            _, author, paths, merge, offset, words = op
+            _, author, paths, merge, offset, words, renames = op
+            renames = [(old, new) for old, new in dict(renames).items() if new not in paths]
             ev = commit_event(f"{n:040x}", utc_timestamp(1_700_000_000 + offset), author, paths, merge=merge,
-                              message=" ".join(words))
+                              message=" ".join(words), renames=renames)
         else:
             ev = decision("s1", utc_timestamp(1_700_000_000 + n), " ".join(op[1]))
         inc.execute("BEGIN")
         store.append(inc, [ev], store.last_seq(inc))
-        derived.absorb_all(inc, pending_truncation)  # what the pipeline does after each append
+        derived.absorb_all(inc)  # what the pipeline does after each append
         inc.execute("COMMIT")
-        pending_truncation = None
-    if pending_truncation is not None:  # a truncation with nothing after it (HEAD moved back)
-        derived.absorb_all(inc, pending_truncation)
     # The batch one is brought current the way `patina materialize` does.
     derived.rebuild_all(inc, only=[m for m in derived.stale(inc)])
     assert derived.stale(inc) == []

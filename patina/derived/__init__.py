@@ -1,10 +1,11 @@
 """Derived state: tables computed from the event log, kept current by seq.
 
-Each materializer records in ``scrape_meta`` (name = ``materializer:<name>``) the last
-seq it has absorbed and that event's timestamp. The pipeline calls :func:`absorb_all`
-after every append; when the log was truncated below a materializer's seq it is reset
-and rebuilt from the log. Batch materializers are only marked stale by the pipeline and
-rebuilt by ``patina materialize``.
+Each materializer's progress (the last seq it absorbed, and that event's timestamp) is kept
+by :mod:`patina.store`. The pipeline calls :func:`rollback` before it truncates the log (the
+events to undo are still there to read) and :func:`absorb_all` after every append. Work is
+proportional to the events cut or appended, never to the tables. Batch materializers (term
+statistics) are marked stale instead and brought current by :func:`materialize`, which the
+hooks run in the background.
 """
 
 from __future__ import annotations
@@ -17,8 +18,7 @@ if TYPE_CHECKING:
 
 # "module:ClassName", in absorb order.
 MATERIALIZERS: list[str] = [
-    "patina.derived.cochange:CoChanges",
-    "patina.derived.expertise:AuthorExpertise",
+    "patina.derived.files:FileHistory",  # file_history, co_changes, author_expertise
     "patina.derived.terms:TermStats",
     "patina.sources.code.symbols:CodeSymbolIndex",  # FTS5 over code definitions (code source)
     "patina.scry.index:SearchIndex",  # FTS5 over knowledge for `patina scry`
@@ -31,29 +31,47 @@ def load_all() -> list["Materializer"]:
     return [cls() for cls in map(lazy.load, MATERIALIZERS) if cls is not None]
 
 
-def absorb_all(conn: sqlite3.Connection, truncated_to: int | None) -> None:
-    """Bring every incremental materializer up to the log's last seq.
+def rollback(conn: sqlite3.Connection, keep_through: int) -> None:
+    """Undo, in every materializer, the events after ``keep_through``, which the pipeline is
+    about to cut (they are still in the log). A materializer without ``truncate`` and every
+    batch one is reset and marked stale: rebuilt by the next absorb (incremental) or
+    :func:`materialize` (batch)."""
+    from patina import store
 
-    ``truncated_to``: the seq the log was cut back to in this update (None if only appended).
-    """
+    for mat in load_all():
+        seen, _ = store.progress(conn, mat.name)
+        if seen <= keep_through:
+            continue
+        undo = getattr(mat, "truncate", None)
+        if undo is not None and mat.incremental:
+            undo(conn, keep_through)
+            seen, ts = keep_through, _timestamp(conn, keep_through)
+        else:
+            mat.reset(conn)
+            seen, ts = 0, None
+        store.set_progress(conn, mat.name, seen, ts)
+
+
+def _timestamp(conn: sqlite3.Connection, seq: int) -> str | None:
+    from patina import store
+
+    row = next(iter(store.events(conn, seq - 1, through=seq)), None) if seq > 0 else None
+    return row[2] if row else None
+
+
+def absorb_all(conn: sqlite3.Connection) -> None:
+    """Bring every incremental materializer up to the log's last seq (one that is ahead of
+    the log, which only a damaged bookkeeping could cause, is rebuilt)."""
     from patina import store
 
     last_seq, last_ts = store.last_event(conn)
     for mat in load_all():
+        if not mat.incremental:
+            continue
         seen, _ = store.progress(conn, mat.name)
-        if truncated_to is not None and seen > truncated_to:
-            undo = getattr(mat, "truncate", None)
-            if undo is not None and mat.incremental:  # can undo events itself: cheaper than a rebuild
-                undo(conn, truncated_to)
-                seen = truncated_to
-            else:
-                mat.reset(conn)
-                seen = 0
-        if seen > last_seq:  # log shorter than what we absorbed: rebuild
+        if seen > last_seq:
             mat.reset(conn)
             seen = 0
-        if not mat.incremental:  # batch: left stale until `patina materialize`
-            continue
         if seen < last_seq:
             mat.absorb(conn, seen)
         store.set_progress(conn, mat.name, last_seq, last_ts)
@@ -101,7 +119,7 @@ def materialize(repo, full: bool = False) -> list[str]:
                     return rebuild_all(conn)
                 behind = stale(conn)
                 if behind:
-                    absorb_all(conn, None)  # incremental ones: absorb the tail (reset if ahead of the log)
+                    absorb_all(conn)  # incremental ones: absorb the tail (reset if ahead of the log)
                     still = stale(conn)  # batch ones
                     if still:
                         rebuild_all(conn, only=still)

@@ -30,6 +30,19 @@ def name_words(qualified_name: str) -> str:
     return " ".join(words)
 
 
+def _definitions(rows) -> list[tuple[int, str, str, str | None, dict]]:
+    """(seq, event type, source id, file, data + its ``_category``) of the definition events and
+    the removals of definitions among log rows."""
+    out = []
+    for seq, event_type, _, source_id, source_file, raw in rows:
+        data = json.loads(raw)
+        category = data.get("kind") if event_type == "code.removed" else event_type[5:]
+        if category in _CATEGORIES:
+            data["_category"] = category
+            out.append((seq, event_type, source_id, source_file, data))
+    return out
+
+
 class CodeSymbolIndex:
     name = "code_symbols_fts"
     tables = ("code_symbols_fts", "code_symbols_keys")
@@ -43,14 +56,26 @@ class CodeSymbolIndex:
         from patina import store
 
         rows = store.events(conn, after_seq, (*DEFINITION_EVENTS, "code.removed"), by_type=True).fetchall()
-        for seq, event_type, _, source_id, source_file, raw in rows:
-            data = json.loads(raw)
-            category = data.get("kind") if event_type == "code.removed" else event_type[5:]
-            if category not in _CATEGORIES:
-                continue
-            self._delete(conn, source_id, category)
+        for seq, event_type, source_id, source_file, data in _definitions(rows):
+            self._delete(conn, source_id, data["_category"])
             if event_type != "code.removed":
-                self._insert(conn, seq, source_id, category, source_file, data)
+                self._insert(conn, seq, source_id, data["_category"], source_file, data)
+
+    def truncate(self, conn: sqlite3.Connection, keep_through: int) -> None:
+        """Undo the events after ``keep_through`` (still in the log): each definition they touched
+        gets back the row of its last event at or before the cut, if that is not a removal."""
+        from patina import store
+
+        cut = store.events(conn, keep_through, (*DEFINITION_EVENTS, "code.removed"), by_type=True).fetchall()
+        for source_id, category in sorted({(sid, d["_category"]) for _, _, sid, _, d in _definitions(cut)}):
+            self._delete(conn, source_id, category)
+            types = (f"code.{category}", "code.removed")
+            for seq, event_type, source_id, source_file, data in _definitions(
+                    store.history_of(conn, source_id, types, keep_through)):
+                if data["_category"] == category:
+                    if event_type != "code.removed":
+                        self._insert(conn, seq, source_id, category, source_file, data)
+                    break
 
     @staticmethod
     def _delete(conn: sqlite3.Connection, source_id: str, category: str) -> None:
