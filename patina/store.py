@@ -51,8 +51,17 @@ def require(path: str) -> None:
 def connect(path: str, *, readonly: bool = False) -> sqlite3.Connection:
     if readonly:
         require(path)
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
-        conn.execute("PRAGMA query_only = ON")
+        conn = _open_readonly(path)
+        if os.path.exists(path + "-journal"):
+            try:
+                conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            except sqlite3.OperationalError:
+                # A writer was killed mid-transaction: its hot journal must be rolled back, which
+                # a read-only connection cannot do. A read-write one does it on first read (SQLite
+                # treats the journal as hot only when no live writer holds a lock).
+                conn.close()
+                _roll_back_hot_journal(path)
+                conn = _open_readonly(path)
     else:
         conn = sqlite3.connect(path, isolation_level=None, timeout=30)
         # Rollback journal (not WAL): a rebuilt file can be renamed over the live one safely.
@@ -60,6 +69,24 @@ def connect(path: str, *, readonly: bool = False) -> sqlite3.Connection:
         conn.execute("PRAGMA synchronous = FULL")
     conn.execute("PRAGMA busy_timeout = 30000")
     return conn
+
+
+def _open_readonly(path: str) -> sqlite3.Connection:
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
+    conn.execute("PRAGMA query_only = ON")
+    return conn
+
+
+def _roll_back_hot_journal(path: str) -> None:
+    try:
+        rw = sqlite3.connect(path, isolation_level=None, timeout=30)
+        try:
+            rw.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        finally:
+            rw.close()
+    except sqlite3.OperationalError as exc:
+        raise DatabaseError(f"{path} needs recovery after an interrupted update, and this user cannot "
+                            f"write it ({exc})") from None
 
 
 @contextmanager

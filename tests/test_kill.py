@@ -110,3 +110,28 @@ def test_sigkill_during_full_rebuild_keeps_the_old_file(big_repo):
     assert patina("scrape", "--quiet", cwd=big_repo).returncode == 0
     assert not list(Path(r.db_path).parent.glob("patina.db.tmp-*"))  # stale temp files cleaned
     assert_equals_fresh_build(big_repo)
+
+
+def test_readers_recover_a_hot_journal_left_by_a_killed_writer(tmp_path):
+    """A writer SIGKILLed inside its transaction leaves a hot journal; a read-only command
+    (status, sql, scry) must still read the last consistent state, not fail."""
+    from patina import store
+
+    db = str(tmp_path / "p.db")
+    conn = store.connect(db)
+    store.create_schema(conn)
+    conn.close()
+    child = ("import os, signal, sqlite3, sys; c = sqlite3.connect(sys.argv[1], isolation_level=None);"
+             "c.execute('PRAGMA journal_mode = DELETE'); c.execute('BEGIN IMMEDIATE');"
+             "c.execute(\"INSERT INTO scrape_meta(key, value) VALUES ('x', 'y')\");"
+             "c.execute('PRAGMA cache_size = 1'); c.executemany('INSERT INTO eventlog(event_type, timestamp, "
+             "source_id, data) VALUES (?, ?, ?, ?)', [('t', 'ts', str(i), '{}') for i in range(20000)]);"
+             "os.kill(os.getpid(), signal.SIGKILL)")
+    subprocess.run([sys.executable, "-c", child, db])
+    assert os.path.exists(db + "-journal")
+    ro = store.connect(db, readonly=True)
+    try:
+        assert store.health(ro) == "ok"
+        assert store.last_seq(ro) == 0 and store.get_meta(ro, "x") is None
+    finally:
+        ro.close()
