@@ -6,8 +6,10 @@ meaning); the rest of Patina only ever sees a valid :class:`Config`. A bad file 
 :class:`~patina.errors.ConfigError` naming the key (exit 8). Every path pattern is a glob of
 :mod:`patina.globs`.
 
-The config and the ``.mailmap`` blob id form the config fingerprint: when either changes
-the log is rebuilt, since they change how every earlier event reads.
+The *effective* config (after defaults) and the ``.mailmap`` blob id form the config
+fingerprint: when either changes the log is rebuilt, since they change how every earlier
+event reads. A committed file that changes nothing (the defaults ``patina init`` writes)
+rebuilds nothing.
 
 NamedTuples, not dataclasses: this module is on the hook path.
 """
@@ -228,11 +230,16 @@ def load(git_dir: str, commit: str | None) -> tuple[Config, str]:
     """(config, fingerprint) as committed at ``commit`` (defaults when absent or unborn).
     Raises ConfigError when the committed file is invalid."""
     if commit is None:
-        return Config(), "none"
+        return Config(), fingerprint(Config(), None)
     config_id, mailmap_id = blob_ids(git_dir, commit, [CONFIG_PATH, ".mailmap"])
     config = Config()
     if config_id:
         where = f"{CONFIG_PATH} at {commit[:12]}"
         config = validate(parse_toml(read_text(git_dir, config_id), where), where)
-    fingerprint = hashlib.sha256(f"{config_id}\0{mailmap_id}".encode()).hexdigest()[:16]
-    return config, fingerprint
+    return config, fingerprint(config, mailmap_id)
+
+
+def fingerprint(config: Config, mailmap_id: str | None) -> str:
+    from patina.events import canonical_json
+
+    return hashlib.sha256(f"{canonical_json(config.as_dict())}\0{mailmap_id}".encode()).hexdigest()[:16]

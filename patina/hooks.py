@@ -72,23 +72,35 @@ def run_hook(argv: list[str]) -> int:
               "log incrementally. Always exits 0: a hook never fails a git command.\n\n"
               "Example (what .git/hooks/post-checkout runs):\n  patina hook post-checkout OLD NEW 1")
         return 0
+    if argv[0] == BACKGROUND:
+        return _background(argv[1:])
     name = _detect_stage() if argv[0] == "auto" else argv[0]
     args = _hook_args(name, argv[1:])
     if name == "post-checkout" and len(args) >= 3 and args[2] == "0":
         return 0  # a file checkout: HEAD did not move
     data_dir = None
     try:
-        from patina.repo import discover
-
-        db = os.environ.get("PATINA_DB")
-        repo = discover(None, db)
+        repo = _repo()
         data_dir = repo.data_dir
         return _update_from_hook(repo, name)
     except Exception as exc:  # git always wins
-        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        msg = _one_line(exc)
         print(f"patina: {name} hook: {msg} (the log will catch up at the next update)", file=sys.stderr)
         _log(data_dir, f"{name}: error: {type(exc).__name__}: {msg}")
         return 0
+
+
+BACKGROUND = "--background"  # internal: the detached job a hook hands long work to
+
+
+def _repo():
+    from patina.repo import discover
+
+    return discover(None, os.environ.get("PATINA_DB"))
+
+
+def _one_line(exc: BaseException) -> str:
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 
 def _update_from_hook(repo, name: str) -> int:
@@ -98,10 +110,10 @@ def _update_from_hook(repo, name: str) -> int:
 
     try:
         # wait=0: if another update holds the lock, it re-checks HEAD when done (see runner).
-        result = run_update(repo, wait=0, max_commits=FOREGROUND_MAX_COMMITS,
+        result = run_update(repo, wait=0, max_commits=FOREGROUND_MAX_COMMITS, what=f"patina hook {name}",
                             warn=lambda m: _log(repo.data_dir, f"{name}: warning: {m}"))
-    except LockBusy:
-        _log(repo.data_dir, f"{name}: lock busy; the running update will catch up")
+    except LockBusy as busy:
+        _log(repo.data_dir, f"{name}: {busy}; it will catch up")
         return 0
     except NeedsBackground as why:
         _spawn_background(repo, name, str(why))
@@ -109,20 +121,130 @@ def _update_from_hook(repo, name: str) -> int:
     if result.action != "unchanged":
         _log(repo.data_dir, f"{name}: {result.action} +{result.events_added} events, "
                             f"last seq {result.last_seq} at {(result.head or '-')[:12]}")
+    if result.stale_batch:  # term statistics (and the like): brought current off the hook path
+        _spawn_background(repo, name, f"bring {', '.join(result.stale_batch)} current", quiet=True)
     return 0
 
 
-def _spawn_background(repo, name: str, why: str) -> None:
-    log_path = os.path.join(repo.data_dir, "hook.log")
+def _spawn_background(repo, name: str, why: str, quiet: bool = False) -> None:
+    """Hand the work to a detached process (it waits for the lock, updates, logs the outcome).
+    At most one such job lives at a time: it catches up with whatever happened meanwhile."""
     os.makedirs(repo.data_dir, exist_ok=True)
-    cmd = [sys.executable, "-m", "patina", "scrape", "--quiet", "--repo", repo.work_tree or repo.git_dir]
+    if not _claim(repo.data_dir):
+        _log(repo.data_dir, f"{name}: background job already running; it will catch up")
+        return
+    log_path = os.path.join(repo.data_dir, "hook.log")
+    cmd = [sys.executable, "-m", "patina", "hook", BACKGROUND, name, why]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
     if repo.work_tree is None or os.environ.get("PATINA_DB"):
-        cmd += ["--db", repo.db_path]
-    with open(log_path, "a", encoding="utf-8") as log:
-        subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
-                         close_fds=True, env={k: v for k, v in os.environ.items() if not k.startswith("GIT_")})
-    print(f"patina: updating the log in the background ({why}); see {log_path}", file=sys.stderr)
-    _log(repo.data_dir, f"{name}: background update started ({why})")
+        env["PATINA_DB"] = repo.db_path
+    try:
+        with open(log_path, "a", encoding="utf-8") as log:
+            child = subprocess.Popen(cmd, cwd=repo.work_tree or repo.git_dir, stdin=subprocess.DEVNULL, stdout=log,
+                                     stderr=log, start_new_session=True, close_fds=True, env=env)
+        _mark(repo.data_dir, child.pid)
+    except BaseException:
+        _release(repo.data_dir)
+        raise
+    if not quiet:
+        print(f"patina: updating the log in the background ({why}); see {log_path}", file=sys.stderr)
+    _log(repo.data_dir, f"{name}: background: started ({why})")
+
+
+def _settled(repo) -> bool:
+    """The log is built for HEAD and no derived table is behind it."""
+    from patina import derived, store
+    from patina.update import current_head
+
+    conn = store.connect(repo.db_path, readonly=True)
+    try:
+        return store.get_meta(conn, "head") == current_head(repo) and not derived.stale(conn)
+    finally:
+        conn.close()
+
+
+def _job_file(data_dir: str) -> str:
+    return os.path.join(data_dir, "background.pid")
+
+
+def _claim(data_dir: str) -> bool:
+    """Take the one background slot (a pid file); a slot whose process is gone is taken over."""
+    path = _job_file(data_dir)
+    for _ in range(2):
+        try:
+            os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
+            return True
+        except FileExistsError:
+            try:
+                with open(path, encoding="utf-8") as fh:
+                    pid = int(fh.read().strip() or 0)
+            except (OSError, ValueError):
+                pid = 0
+            if pid and _alive(pid):
+                return False
+            if not pid and time.time() - _mtime(path) < 5:
+                return False  # just claimed by a spawner that has not written the pid yet
+            _release(data_dir)
+    return False
+
+
+def _mark(data_dir: str, pid: int) -> None:
+    with open(_job_file(data_dir), "w", encoding="utf-8") as fh:
+        fh.write(str(pid))
+
+
+def _release(data_dir: str) -> None:
+    try:
+        os.remove(_job_file(data_dir))
+    except FileNotFoundError:
+        pass
+
+
+def _mtime(path: str) -> float:
+    try:
+        return os.path.getmtime(path)
+    except OSError:
+        return 0.0
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _background(argv: list[str]) -> int:
+    """The detached job: wait for the lock, bring the log and every derived table current, and
+    log how it ended and how long it took. Before leaving it gives up its slot, then looks
+    once more: work that arrived meanwhile (a hook that saw the slot taken) is done too."""
+    name = argv[0] if argv else "hook"
+    data_dir = None
+    start = time.monotonic()
+    try:
+        from patina.runner import run_update
+
+        repo = _repo()
+        data_dir = repo.data_dir
+        _mark(data_dir, os.getpid())
+        while True:
+            result = run_update(repo, wait=None, batch=True, what=f"patina background update ({name})",
+                                warn=lambda m: _log(repo.data_dir, f"{name}: background: warning: {m}"))
+            _log(data_dir, f"{name}: background: finished in {time.monotonic() - start:.1f} s: {result.action} "
+                           f"+{result.events_added} events, last seq {result.last_seq} at {(result.head or '-')[:12]}")
+            _release(data_dir)
+            if _settled(repo) or not _claim(data_dir):
+                break
+            _mark(data_dir, os.getpid())
+    except Exception as exc:  # noqa: BLE001 - one line in the log, never a traceback
+        _log(data_dir, f"{name}: background: failed after {time.monotonic() - start:.1f} s: "
+                       f"{type(exc).__name__}: {_one_line(exc)}")
+        if data_dir:
+            _release(data_dir)
+    return 0
 
 
 # --- installing ---------------------------------------------------------------------------------

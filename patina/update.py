@@ -43,8 +43,10 @@ class UpdateResult:
     """What an update did. (A plain class: dataclasses cost ~10 ms of import on the hook path.)"""
 
     def __init__(self, head: str | None, action: str, events_added: int = 0, commits_added: int = 0,
-                 truncated_to: int | None = None, last_seq: int = 0, warnings: list[str] | None = None) -> None:
+                 truncated_to: int | None = None, last_seq: int = 0, warnings: list[str] | None = None,
+                 stale_batch: list[str] | None = None) -> None:
         self.head = head
+        self.stale_batch = stale_batch or []  # batch materializers left behind the log (hooks)
         self.action = action  # "unchanged", "append", "replay", "rebuild"
         self.events_added = events_added
         self.commits_added = commits_added
@@ -317,8 +319,9 @@ def _incremental(repo, db_path, target, config, cfg_fp, progress, warn, max_comm
             _write_meta(conn, repo, target, cfg_fp, config)
             n_events, n_commits = _fill(conn, repo, target, base, config, progress, warn, max_commits)
             _absorb(conn, batch)
+            behind = _stale_batch(conn)
         return UpdateResult(head=target, action=action, events_added=n_events, commits_added=n_commits,
-                            truncated_to=truncated_to, last_seq=store.last_seq(conn))
+                            truncated_to=truncated_to, last_seq=store.last_seq(conn), stale_batch=behind)
     finally:
         conn.close()
 
@@ -327,6 +330,13 @@ def _stale(conn: sqlite3.Connection) -> bool:
     from patina import derived
 
     return bool(derived.stale(conn))
+
+
+def _stale_batch(conn: sqlite3.Connection) -> list[str]:
+    """The materializers an update left behind the log (batch ones: hooks leave them)."""
+    from patina import derived
+
+    return derived.stale(conn)
 
 
 def _rebuild(repo, db_path, target, config, cfg_fp, progress, warn, max_commits, warnings, batch) -> UpdateResult:
@@ -347,6 +357,7 @@ def _rebuild(repo, db_path, target, config, cfg_fp, progress, warn, max_commits,
         if target is not None:
             n_events, n_commits = _fill(conn, repo, target, None, config, progress, warn, None)
         _absorb(conn, batch)
+        behind = _stale_batch(conn)
         conn.execute("COMMIT")
         last = store.last_seq(conn)
         conn.execute("PRAGMA journal_mode = DELETE")
@@ -363,7 +374,7 @@ def _rebuild(repo, db_path, target, config, cfg_fp, progress, warn, max_commits,
             os.remove(tmp)
         raise
     return UpdateResult(head=target, action="rebuild", events_added=n_events, commits_added=n_commits,
-                        last_seq=last, warnings=warnings)
+                        last_seq=last, warnings=warnings, stale_batch=behind)
 
 
 def fsync_file(path: str) -> None:

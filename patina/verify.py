@@ -67,12 +67,13 @@ def _first_difference(live: sqlite3.Connection, fresh: sqlite3.Connection) -> tu
         return x[0], f"seq {x[0]}: {x[1]} {x[3]} differs in {', '.join(what)} (rebuild: {y[1]} {y[3]})"
 
 
-def run(repo: Repo) -> VerifyResult:
-    """``patina verify``: :func:`verify` under the update lock (no update runs meanwhile)."""
+def run(repo: Repo, waiting=None) -> VerifyResult:
+    """``patina verify``: :func:`verify` under the update lock (no update runs meanwhile);
+    ``waiting(holder)`` is told once if the lock is busy."""
     from patina.lock import locked
 
     store.require(repo.db_path)
-    with locked(repo.db_path):
+    with locked(repo.db_path, what="patina verify", waiting=waiting):
         return verify(repo)
 
 

@@ -30,3 +30,25 @@ def assert_equals_fresh_build(path) -> None:
     """The live database equals a full rebuild (every eventlog row and derived table)."""
     result = verify(prepo.discover(str(path)))
     assert result.identical, result.summary
+
+
+def settle(path, timeout: float = 60) -> None:
+    """Wait for Patina's background job in the repository at ``path`` (if one runs) to finish."""
+    import time
+
+    from patina.hooks import _alive, _job_file
+    from patina.lock import locked
+
+    r = prepo.discover(str(path))
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with open(_job_file(r.data_dir), encoding="utf-8") as fh:
+                pid = int(fh.read().strip() or 0)
+        except (OSError, ValueError):
+            pid = None
+        if pid is None or (pid and not _alive(pid)):
+            break
+        time.sleep(0.05)
+    with locked(r.db_path, wait=timeout):
+        pass

@@ -12,7 +12,7 @@ import pytest
 from pathlib import Path
 
 from gitutil import Repo, db_path, env_without_git, git
-from hookutil import assert_equals_fresh_build, built_head, install_hooks, patina
+from hookutil import assert_equals_fresh_build, built_head, install_hooks, patina, settle
 
 
 @pytest.fixture
@@ -42,16 +42,19 @@ def test_amend_reset_rebase_switch_truncate_and_replay(hooked):
 
     hooked.commit("two", {"b.txt": "b\n"})
     hooked.git("commit", "--amend", "-q", "-m", "two amended")  # post-rewrite (and post-commit)
+    settle(hooked.path)  # hooks may hand the last steps to the background job
     assert built_head(hooked.path) == head(hooked)
     assert_equals_fresh_build(hooked.path)
 
     hooked.git("checkout", "-q", "-b", "topic")
     hooked.commit("topic work", {"t.txt": "t\n"})
     hooked.git("checkout", "-q", "main")  # post-checkout: branch switch -> truncate
+    settle(hooked.path)
     assert built_head(hooked.path) == head(hooked)
     hooked.commit("main work", {"m.txt": "m\n"})
     hooked.git("checkout", "-q", "topic")
     hooked.git("rebase", "-q", "main")
+    settle(hooked.path)
     assert built_head(hooked.path) == head(hooked)
     assert_equals_fresh_build(hooked.path)
 
@@ -95,10 +98,37 @@ def test_corrupt_database_is_rebuilt(hooked):
 
 def test_team_config_change_rebuilds(hooked):
     hooked.commit("two", {"b.txt": "b\n"})
+    settle(hooked.path)
     hooked.commit("config", {".patina/config.toml": "[cochange]\nmax_files = 5\n"})
+    settle(hooked.path)
     log = (hooked.path / ".patina/data/hook.log").read_text().splitlines()
-    assert "rebuild" in log[-1]
+    assert any("rebuild" in line for line in log[-3:]), log[-3:]
     assert_equals_fresh_build(hooked.path)
+
+
+def test_a_committed_config_that_changes_nothing_rebuilds_nothing(hooked):
+    """The fingerprint is the effective config's: the defaults `patina init` writes are no change."""
+    from patina.config import DEFAULT_TEXT
+
+    settle(hooked.path)
+    hooked.commit("use patina", {".patina/config.toml": DEFAULT_TEXT})
+    settle(hooked.path)
+    log = (hooked.path / ".patina/data/hook.log").read_text().splitlines()
+    assert any("post-commit: append +1 events" in line for line in log[-3:]), log[-3:]
+    assert not any("rebuild" in line for line in log)
+    hooked.git("checkout", "-q", "HEAD~1")  # back to a commit without the file: nothing to rebuild either
+    settle(hooked.path)
+    assert not any("rebuild" in line for line in (hooked.path / ".patina/data/hook.log").read_text().splitlines())
+    assert built_head(hooked.path) == head(hooked)
+
+
+def test_background_jobs_log_how_they_ended(hooked):
+    hooked.commit("two", {"b.txt": "b\n"})  # term_stats goes stale: the hook hands it to the background
+    settle(hooked.path)
+    log = (hooked.path / ".patina/data/hook.log").read_text()
+    assert "post-commit: background: started (bring term_stats current)" in log
+    assert "post-commit: background: finished in " in log
+    assert patina("status", "--json", cwd=hooked.path).stdout.count('"stale_derived": []') == 1
 
 
 def test_install_chains_an_existing_hook_and_uninstall_restores_it(repo):
@@ -162,6 +192,7 @@ def test_long_update_goes_to_the_background(hooked):
     from patina import repo as prepo
 
     r = prepo.discover(str(hooked.path))
+    settle(hooked.path)
     os.remove(r.db_path)
     proc = patina("hook", "post-commit", cwd=hooked.path, env={"PATINA_HOOK_FOREGROUND_MAX": "3"})
     assert proc.returncode == 0 and "background" in proc.stderr
@@ -170,10 +201,10 @@ def test_long_update_goes_to_the_background(hooked):
         time.sleep(0.1)
     from patina.lock import locked
 
-    with locked(r.db_path):  # wait for the background process to finish
-        pass
+    settle(hooked.path)
     assert built_head(hooked.path) == hooked.head()
     assert_equals_fresh_build(hooked.path)
+    assert "background: finished in " in (hooked.path / ".patina/data/hook.log").read_text()
 
 
 def test_two_hooks_at_once_both_finish_cleanly(hooked):
@@ -220,9 +251,20 @@ def test_verify_reports_the_first_difference(hooked):
 
 
 def test_verify_skips_a_stale_batch_table_and_compares_a_current_one(hooked):
+    from patina import repo as prepo, update
+
+    settle(hooked.path)
     assert patina("materialize", cwd=hooked.path).returncode == 0
     assert patina("verify", cwd=hooked.path).returncode == 0  # term_stats current: compared
-    hooked.commit("two", {"b.txt": "b\n"})  # term_stats now stale (batch)
+    hooked.git("commit", "-q", "--allow-empty", "-m", "two", "--no-verify")
+    settle(hooked.path)
+    hooked.commit("three", {"b.txt": "b\n"})
+    settle(hooked.path)
+    update.update(prepo.discover(str(hooked.path)))  # nothing new: still current
+    proc = patina("verify", "--json", cwd=hooked.path)
+    assert json.loads(proc.stdout)["tables"]["term_stats"] == "identical"
+    hooked.git("-c", "core.hooksPath=/dev/null", "commit", "-q", "--allow-empty", "-m", "four")
+    update.update(prepo.discover(str(hooked.path)))  # what a hook does in the foreground: term_stats stale
     proc = patina("verify", "--json", cwd=hooked.path)
     result = json.loads(proc.stdout)
     assert proc.returncode == 0, result["summary"]

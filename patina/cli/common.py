@@ -27,6 +27,11 @@ def open_repo(repo_path: str | None, db_path: str | None):
     return discover(repo_path, db_path)
 
 
+def say_waiting(who: str | None) -> None:
+    """Told once when a command waits for the update lock: say who holds it."""
+    click.echo(f"patina: waiting for {who or 'another patina'} to release the lock...", err=True)
+
+
 def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     """One line on stderr and a distinct exit code for every error; never a traceback."""
 

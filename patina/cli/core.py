@@ -7,7 +7,8 @@ import time
 
 import click
 
-from patina.cli.common import db_option, echo_json, handle_errors, open_repo, progress_printer, repo_option
+from patina.cli.common import (db_option, echo_json, handle_errors, open_repo, progress_printer, repo_option,
+                               say_waiting)
 
 
 @click.command("init")
@@ -65,7 +66,7 @@ def scrape_cmd(repo_path, db_path, full, until, quiet):
     start = time.monotonic()
     with progress_printer(quiet) as report:
         result = run_update(open_repo(repo_path, db_path), full=full, until=until, progress=report, batch=True,
-                            warn=lambda m: click.echo(f"patina: warning: {m}", err=True))
+                            warn=lambda m: click.echo(f"patina: warning: {m}", err=True), waiting=say_waiting)
     if not quiet:
         click.echo(result.summary(time.monotonic() - start))
 
@@ -130,7 +131,7 @@ def verify_cmd(repo_path, db_path, as_json):
     """
     from patina.verify import run
 
-    result = run(open_repo(repo_path, db_path))
+    result = run(open_repo(repo_path, db_path), waiting=say_waiting)
     if as_json:
         echo_json(result.as_dict())
     elif result.identical:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from patina.cli.common import db_option, handle_errors, open_repo, repo_option
+from patina.cli.common import db_option, handle_errors, open_repo, repo_option, say_waiting
 
 
 @click.command("materialize")
@@ -26,7 +26,7 @@ def materialize_cmd(full, repo_path, db_path):
     """
     from patina.derived import materialize
 
-    done = materialize(open_repo(repo_path, db_path), full)
+    done = materialize(open_repo(repo_path, db_path), full, waiting=say_waiting)
     click.echo("materialized  " + ", ".join(done) if done else "derived state already current")
 
 

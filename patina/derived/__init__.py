@@ -101,15 +101,16 @@ def stale(conn: sqlite3.Connection) -> list[str]:
     return [m.name for m in load_all() if store.progress(conn, m.name)[0] != last_seq]
 
 
-def materialize(repo, full: bool = False) -> list[str]:
+def materialize(repo, full: bool = False, waiting=None) -> list[str]:
     """``patina materialize``: under the update lock, in one transaction, rebuild every
-    materializer (``full``) or bring the stale ones current. The names worked on."""
+    materializer (``full``) or bring the stale ones current. The names worked on.
+    ``waiting(holder)`` is told once if the lock is busy."""
     from patina import store
     from patina.errors import DatabaseError
     from patina.lock import locked
 
     store.require(repo.db_path)
-    with locked(repo.db_path):
+    with locked(repo.db_path, what="patina materialize", waiting=waiting):
         conn = store.connect(repo.db_path)
         try:
             if store.health(conn, quick=True) != "ok":
