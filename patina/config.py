@@ -243,3 +243,22 @@ def fingerprint(config: Config, mailmap_id: str | None) -> str:
     from patina.events import canonical_json
 
     return hashlib.sha256(f"{canonical_json(config.as_dict())}\0{mailmap_id}".encode()).hexdigest()[:16]
+
+
+def uncommitted(git_dir: str, work_tree: str | None, commit: str | None) -> bool:
+    """Whether the working copy of the config differs from the one committed at ``commit``
+    (edited, added or deleted): the log follows the committed one."""
+    import os
+
+    if work_tree is None:
+        return False
+    path = os.path.join(work_tree, CONFIG_PATH)
+    committed = blob_ids(git_dir, commit, [CONFIG_PATH])[0] if commit else None
+    if not os.path.isfile(path):
+        return committed is not None
+    here = gitcmd.run(git_dir, ["hash-object", "--no-filters", "--", path], check=False).stdout.decode().strip()
+    return here != committed
+
+
+UNCOMMITTED = (f"{CONFIG_PATH} has uncommitted changes: the log follows the committed config "
+               "(commit the file to apply them)")

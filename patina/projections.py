@@ -27,7 +27,7 @@ import sqlite3
 from dataclasses import dataclass
 from importlib import resources
 from itertools import islice
-from typing import Any, Iterable
+from typing import Any, Iterable, NamedTuple
 
 from patina.errors import QueryError, UsageError
 from patina.events import parse_when
@@ -35,6 +35,7 @@ from patina.events import parse_when
 PARAM_TYPES = ("int", "text", "time", "time_end")
 _PARAM_LINE = re.compile(r"^--\s*@param\s+(\w+)\s+(\w+)\s+(\S+)\s*(.*)$")
 _JSON_LINE = re.compile(r"^--\s*@json((?:\s+\w+)+)\s*$")
+_NEEDS_LINE = re.compile(r"^--\s*@needs\s+([a-z]+\.)\s+(.+)$")
 TABLE_CELL_WIDTH = 60  # table format: longer cells are cut (json/csv keep everything)
 
 
@@ -59,6 +60,7 @@ class Projection:
     params: tuple[Param, ...]
     sql: str
     json_columns: tuple[str, ...] = ()
+    needs: tuple[tuple[str, str], ...] = ()  # (event type prefix, why no rows without it)
 
     @property
     def summary(self) -> str:
@@ -72,9 +74,14 @@ def parse(name: str, text: str) -> Projection:
     description: list[str] = []
     params: list[Param] = []
     json_columns: list[str] = []
+    needs: list[tuple[str, str]] = []
     for line in text.splitlines():
         if not line.startswith("--"):
             break
+        n = _NEEDS_LINE.match(line)
+        if n:
+            needs.append((n.group(1), n.group(2).strip()))
+            continue
         j = _JSON_LINE.match(line)
         if j:
             json_columns += j.group(1).split()
@@ -94,7 +101,7 @@ def parse(name: str, text: str) -> Projection:
             description.append(line[2:].strip())
     desc = "\n".join(description).strip()
     desc = re.sub(r"(?<!\n)\n(?!\n)", " ", desc)  # paragraphs: join wrapped lines
-    return Projection(name, desc, tuple(params), text.strip().rstrip(";"), tuple(json_columns))
+    return Projection(name, desc, tuple(params), text.strip().rstrip(";"), tuple(json_columns), tuple(needs))
 
 
 def _files() -> dict[str, Any]:
@@ -187,34 +194,58 @@ def run(conn: sqlite3.Connection, name: str, given: dict[str, str] | None = None
     return cols, rows
 
 
-def query(db_path: str, name: str, given: dict[str, str], limit: int | None
-          ) -> tuple[list[str], list[tuple], list[str]]:
-    """``patina query NAME``: (columns, rows, derived tables behind the log that it reads).
-    Parameters are checked before the database is opened."""
+class Answer(NamedTuple):
+    columns: list[str]
+    rows: list[tuple]
+    behind: list[str]  # derived tables it reads that are behind the log
+    why_empty: str | None  # why there are no rows, when the log lacks what the projection reads
+
+
+def query(db_path: str, name: str, given: dict[str, str], limit: int | None) -> Answer:
+    """``patina query NAME``. Parameters are checked before the database is opened."""
     from patina import store
 
-    bind(load(name), given)
+    proj = load(name)
+    bind(proj, given)
     conn = store.connect(db_path, readonly=True)
     try:
         behind = stale_inputs(conn, name)
         cols, rows = run(conn, name, given, limit)
+        why = None
+        if not rows:
+            why = next((reason for prefix, reason in proj.needs if not store.has_event_prefix(conn, prefix)), None)
     finally:
         conn.close()
-    return cols, rows, behind
+    return Answer(cols, rows, behind, why)
 
 
 def sql(db_path: str, text: str) -> tuple[list[str], list[tuple]]:
-    """``patina sql``: (columns, rows) of one read-only query."""
+    """``patina sql``: (columns, rows) of one read-only query. An authorizer refuses ATTACH
+    (which would create files) and anything that writes, whatever SQLite's query_only misses."""
     from patina import store
 
+    if not text.strip():
+        raise UsageError("give a query, e.g. \"SELECT count(*) FROM eventlog\"")
     conn = store.connect(db_path, readonly=True)
+    conn.set_authorizer(_read_only)
     try:
         cur = conn.execute(text)
         return [d[0] for d in cur.description or []], cur.fetchall()
     except sqlite3.Error as exc:
-        raise QueryError(f"query failed: {exc}") from None
+        hint = " (patina sql only reads: no ATTACH, no writes)" if "not authorized" in str(exc) else ""
+        raise QueryError(f"query failed: {exc}{hint}") from None
     finally:
         conn.close()
+
+
+def _read_only(action: int, arg1: Any, arg2: Any, *_: Any) -> int:
+    if action == sqlite3.SQLITE_PRAGMA:
+        return sqlite3.SQLITE_OK if arg2 is None else sqlite3.SQLITE_DENY  # reading one, not setting it
+    return sqlite3.SQLITE_OK if action in _READ_ACTIONS else sqlite3.SQLITE_DENY
+
+
+_READ_ACTIONS = frozenset({sqlite3.SQLITE_SELECT, sqlite3.SQLITE_READ, sqlite3.SQLITE_FUNCTION,
+                           sqlite3.SQLITE_RECURSIVE})
 
 
 def listing(fmt: str) -> str:

@@ -19,10 +19,16 @@ def collect(repo: Repo) -> dict[str, Any]:
     if not info["exists"]:
         info["state"] = "missing"
         return info
-    conn = store.connect(repo.db_path, readonly=True)
+    from patina.errors import DatabaseError
+
+    info["size_bytes"] = os.path.getsize(repo.db_path)
+    try:
+        conn = store.connect(repo.db_path, readonly=True)
+    except DatabaseError:
+        info["state"] = "corrupt"
+        return info
     try:
         info["state"] = store.health(conn)
-        info["size_bytes"] = os.path.getsize(repo.db_path)
         if info["state"] != "ok":
             return info
         built = store.get_meta(conn, "head")
@@ -40,6 +46,7 @@ def collect(repo: Repo) -> dict[str, Any]:
         from patina.errors import ConfigError
         from patina.sources.sessions import pending_session_files
 
+        info["config_uncommitted"] = team_config.uncommitted(repo.git_dir, repo.work_tree, head)
         try:
             cfg, _ = team_config.load(repo.git_dir, head)
         except ConfigError as exc:
@@ -55,6 +62,10 @@ def lines(info: dict[str, Any]) -> list[str]:
     out = [f"database   {info['database']} ({info['state']}{size})"]
     if info.get("config_error"):
         out.append(f"config     invalid: {info['config_error']}")
+    if info.get("config_uncommitted"):
+        from patina.config import UNCOMMITTED
+
+        out.append(f"config     {UNCOMMITTED}")
     if info["state"] != "ok":
         out.append("           run `patina scrape` to build it" if info["state"] == "missing"
                    else "           run `patina scrape --full` to rebuild it")

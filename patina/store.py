@@ -49,6 +49,8 @@ def require(path: str) -> None:
 
 
 def connect(path: str, *, readonly: bool = False) -> sqlite3.Connection:
+    """A connection to the database at ``path``: read-only (DatabaseError, exit 4, if it is
+    missing or not a database) or read-write (created if absent)."""
     if readonly:
         require(path)
         conn = _open_readonly(path)
@@ -62,11 +64,22 @@ def connect(path: str, *, readonly: bool = False) -> sqlite3.Connection:
                 conn.close()
                 _roll_back_hot_journal(path)
                 conn = _open_readonly(path)
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise DatabaseError(f"{path} is not a readable database ({exc}): "
+                                "run `patina scrape --full` to rebuild it") from None
     else:
         conn = sqlite3.connect(path, isolation_level=None, timeout=30)
-        # Rollback journal (not WAL): a rebuilt file can be renamed over the live one safely.
-        conn.execute("PRAGMA journal_mode = DELETE")
-        conn.execute("PRAGMA synchronous = FULL")
+        try:
+            # Rollback journal (not WAL): a rebuilt file can be renamed over the live one safely.
+            conn.execute("PRAGMA journal_mode = DELETE")
+            conn.execute("PRAGMA synchronous = FULL")
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise DatabaseError(f"{path} is not a readable database ({exc}): "
+                                "run `patina scrape --full` to rebuild it") from None
     conn.execute("PRAGMA busy_timeout = 30000")
     return conn
 
@@ -188,6 +201,12 @@ def history_of(conn: sqlite3.Connection, source_id: str, types: Iterable[str], t
         "SELECT seq, event_type, timestamp, source_id, source_file, data FROM eventlog "
         f"WHERE source_id = ? AND seq <= ? AND event_type IN ({','.join('?' * len(wanted))}) ORDER BY seq DESC",
         (source_id, through, *wanted))
+
+
+def has_event_prefix(conn: sqlite3.Connection, prefix: str) -> bool:
+    """Whether the log holds any event whose type starts with ``prefix`` (e.g. "session.")."""
+    return conn.execute("SELECT 1 FROM eventlog WHERE event_type >= ? AND event_type < ? LIMIT 1",
+                        (prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1))).fetchone() is not None
 
 
 def has_event(conn: sqlite3.Connection, event_type: str) -> bool:

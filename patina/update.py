@@ -73,17 +73,23 @@ Progress = Callable[[int, int], None]
 
 def resolve_target(repo: Repo, until: str | None) -> str | None:
     """The commit to build for: HEAD, or with ``until`` the newest first-parent commit
-    whose commit time is at or before it. None for an unborn branch."""
+    whose commit time is at or before it. None for an unborn branch; UsageError when no
+    commit is that old."""
     proc = gitcmd.run(repo.git_dir, ["rev-parse", "--verify", "-q", "HEAD^{commit}"], check=False)
     head = proc.stdout.decode().strip() or None
     if head is None or until is None:
         return head
     limit = when(until)
+    oldest = None
     for line in gitcmd.out(repo.git_dir, ["log", "--first-parent", "--format=%H %ct", head]).splitlines():
         sha, _, ct = line.partition(" ")
-        if utc_timestamp(int(ct)) <= limit:
+        oldest = utc_timestamp(int(ct))
+        if oldest <= limit:
             return sha
-    return None
+    from patina.errors import UsageError
+
+    raise UsageError(f"no commit at or before {until} (the first commit is from {oldest[:10] if oldest else '?'})",
+                     param="until")
 
 
 def _shared_base(conn: sqlite3.Connection, repo: Repo, target: str) -> tuple[int, str, int] | None:
@@ -283,10 +289,12 @@ def _absorb(conn: sqlite3.Connection, batch: bool) -> None:
 
 def _incremental(repo, db_path, target, config, cfg_fp, progress, warn, max_commits, batch) -> UpdateResult | None:
     """Append or truncate-and-replay in one transaction; None when only a rebuild will do."""
+    from patina.errors import DatabaseError
+
     try:
         conn = store.connect(db_path)
-    except sqlite3.DatabaseError:
-        return None
+    except (sqlite3.DatabaseError, DatabaseError):
+        return None  # not a database (any more): rebuilt into a new file
     try:
         try:
             state = store.health(conn, quick=True)

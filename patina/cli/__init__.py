@@ -29,6 +29,30 @@ COMMANDS: dict[str, str] = {
 
 
 class LazyGroup(click.Group):
+    """Commands imported on first use; usage errors exit 3 (2 means "not a git repository")."""
+
+    def main(self, *args, **kwargs):  # type: ignore[override]
+        from patina.errors import EXIT_USAGE
+
+        kwargs["standalone_mode"] = False
+        try:
+            return super().main(*args, **kwargs)
+        except click.UsageError as exc:
+            exc.show()
+            raise SystemExit(EXIT_USAGE) from None
+        except click.exceptions.Abort:
+            click.echo("patina: interrupted", err=True)
+            raise SystemExit(130) from None
+        except click.exceptions.Exit as exc:
+            raise SystemExit(exc.exit_code) from None
+        except click.ClickException as exc:
+            exc.show()
+            raise SystemExit(exc.exit_code) from None
+        except BrokenPipeError:
+            from patina.cli.common import quiet_exit
+
+            quiet_exit()
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(name for name in COMMANDS if self._load(name) is not None)
 

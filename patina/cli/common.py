@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import functools
+import os
+import sqlite3
 import sys
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator
 
 import click
 
-from patina.errors import EXIT_INTERNAL, PatinaError
+from patina.errors import EXIT_DB, EXIT_INTERNAL, PatinaError
 
 repo_option = click.option(
     "--repo", "repo_path", metavar="PATH", default=None,
@@ -42,6 +44,12 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
         except PatinaError as exc:
             click.echo(f"patina: {exc.worded('--')}", err=True)
             sys.exit(exc.exit_code)
+        except BrokenPipeError:  # `patina ... | head`: the reader left; end quietly
+            quiet_exit()
+        except sqlite3.DatabaseError as exc:  # not a database, or damaged beyond what health saw
+            click.echo(f"patina: the database is unreadable ({exc}): run `patina scrape --full` to rebuild it",
+                       err=True)
+            sys.exit(EXIT_DB)
         except KeyboardInterrupt:
             click.echo("patina: interrupted; the database is as it was before this command", err=True)
             sys.exit(130)
@@ -52,6 +60,17 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             sys.exit(EXIT_INTERNAL)
 
     return wrapper
+
+
+def quiet_exit() -> None:
+    """Leave with exit 0 and nothing more written: stdout is a closed pipe (Python would
+    otherwise report the failed flush at exit)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except OSError:
+        pass
+    os._exit(0)
 
 
 def echo_json(value: Any) -> None:

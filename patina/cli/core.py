@@ -61,12 +61,16 @@ def scrape_cmd(repo_path, db_path, full, until, quiet):
       patina scrape --full
       patina scrape --until 2025-11-21
     """
+    from patina import config
     from patina.runner import run_update
 
+    repo = open_repo(repo_path, db_path)
     start = time.monotonic()
     with progress_printer(quiet) as report:
-        result = run_update(open_repo(repo_path, db_path), full=full, until=until, progress=report, batch=True,
+        result = run_update(repo, full=full, until=until, progress=report, batch=True,
                             warn=lambda m: click.echo(f"patina: warning: {m}", err=True), waiting=say_waiting)
+    if config.uncommitted(repo.git_dir, repo.work_tree, result.head):
+        click.echo(f"patina: warning: {config.UNCOMMITTED}", err=True)
     if not quiet:
         click.echo(result.summary(time.monotonic() - start))
 
@@ -85,11 +89,15 @@ def status_cmd(repo_path, db_path, as_json):
     """
     from patina.status import collect, lines
 
+    from patina.errors import EXIT_DB
+
     info = collect(open_repo(repo_path, db_path))
     if as_json:
         echo_json(info)
     else:
         click.echo("\n".join(lines(info)))
+    if info["state"] == "corrupt":
+        sys.exit(EXIT_DB)
 
 
 @click.command("sql")

@@ -60,9 +60,9 @@ def query_cmd(name, params, fmt, limit, list_, repo_path, db_path):
     if not name:
         raise UsageError("give a projection name (see `patina query --list`)")
     given = projections.parse_assignments(params)
-    cols, rows, behind = projections.query(open_repo(repo_path, db_path).db_path, name, given, limit)
-    if behind:
-        click.echo(f"patina: {', '.join(behind)} behind the log: run `patina materialize`", err=True)
-    click.echo(projections.render(cols, rows, fmt), nl=False)
-    if fmt == "table" and not rows:
-        click.echo("(no rows)", err=True)
+    answer = projections.query(open_repo(repo_path, db_path).db_path, name, given, limit)
+    if answer.behind:
+        click.echo(f"patina: {', '.join(answer.behind)} behind the log: run `patina materialize`", err=True)
+    click.echo(projections.render(answer.columns, answer.rows, fmt), nl=False)
+    if not answer.rows and (fmt == "table" or answer.why_empty):
+        click.echo(f"(no rows: {answer.why_empty})" if answer.why_empty else "(no rows)", err=True)

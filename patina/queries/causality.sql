@@ -7,6 +7,7 @@
 --
 -- Bounds are computed in the log's 'YYYY-MM-DDTHH:MM:SSZ' form.
 --
+-- @needs session. the log has no session notes (Markdown files under layer/sessions/, see `patina init`)
 -- @param days int 14 Days after each decision to look at.
 -- @param session text null Only the decisions of this session id.
 -- @json named following

@@ -4,6 +4,7 @@
 -- with strftime into the log's own 'YYYY-MM-DDTHH:MM:SSZ' form, so text comparison is exact
 -- (datetime() gives 'YYYY-MM-DD HH:MM:SS', which sorts wrong against it on the same day).
 --
+-- @needs session. the log has no session notes (Markdown files under layer/sessions/, see `patina init`)
 -- @param days int 7 Days to look back from each decision.
 -- @param session text null Only the decisions of this session id.
 --
