@@ -11,13 +11,14 @@ import sqlite3
 
 import pytest
 
+from codeutil import current_state, facts_of, head_state
+
 from patina import repo as patina_repo
 from patina.config import DEFAULTS
 from patina.sources.base import FileChange
 from patina.sources.code import CodeSource, languages
 from patina.sources.code.extract import extract, qualifier_parts
 from patina.sources.code.symbols import name_words
-from patina.sources.code.testing import current_state, facts_of, head_state
 
 V1 = "def f(x):\n    return g(x)\n\n\ndef g(y):\n    pass\n"
 V2 = "def f(x, y):\n    return g(x)\n\n\ndef g(y):\n    pass\n\n\ndef h():\n    pass\n"

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from patina.sources.code.testing import check_fixture, facts_of
+from codeutil import check_fixture, facts_of
 
 QUERIES = Path(__file__).resolve().parents[1] / "patina" / "sources" / "code" / "queries"
 
@@ -33,7 +33,7 @@ def test_overload_signatures_keep_the_first_and_accessibility_is_read():
 
 
 def test_history_add_change_rename_delete(repo, scrape):
-    from patina.sources.code.testing import step
+    from codeutil import step
 
     v1 = "export interface Db {\n  open(p: string): void;\n}\n"
     v2 = "export interface Db {\n  open(p: string, m: number): void;\n}\nexport type Id = string;\n"
