@@ -17,7 +17,8 @@ from patina import repo as patina_repo
 from patina.config import DEFAULTS
 from patina.sources.base import FileChange
 from patina.sources.code import CodeSource, languages
-from patina.sources.code.extract import extract, qualifier_parts
+from patina.sources.code.extract import extract
+from patina.sources.code.plugin import qualifier_parts
 from patina.sources.code.symbols import name_words
 
 V1 = "def f(x):\n    return g(x)\n\n\ndef g(y):\n    pass\n"
@@ -373,6 +374,19 @@ def test_extract_is_deterministic_and_json_plain():
 @pytest.mark.parametrize("path", ["x.py", "x.rs"])
 def test_empty_file_has_only_its_file_fact(path):
     assert [f["event_type"] for f in facts_of(path, b"")] == ["code.file"]
+
+
+def test_resign_recomputes_the_extractors_signature_hash():
+    """plugin.resign (hooks re-hash after changing a return type or name) gives exactly the
+    extractor's hash for an unchanged fact (Java's hooks never re-hash)."""
+    from patina.sources.code.plugin import resign
+
+    src = "class A {\n  public static int f(int x, String y) { return x; }\n}\n"
+    fact = {(f["event_type"], f["source_id"]): f["data"] for f in facts_of("A.java", src)}[
+        ("code.function", "A.java::A::f")]
+    again = dict(fact, signature_hash="")
+    resign(again, {"public", "static"})
+    assert again["signature_hash"] == fact["signature_hash"]
 
 
 # -- tree-sitter 0.26.1 workaround ------------------------------------------------------------------

@@ -16,16 +16,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from patina.sources.code.plugin import node_text
+
 ACCESS = ("public", "protected", "private")
 # Declarations whose members are public without a keyword.
 PUBLIC_BODIES = frozenset({"interface_body", "annotation_type_body"})
 # Nodes whose visibility is carried by their parent declaration (one per declarator).
 DECLARATOR_NODES = frozenset({"variable_declarator"})
-
-
-def _text(node: Any) -> str:
-    raw = node.text if node is not None else None
-    return raw.decode("utf-8", "replace") if raw is not None else ""
 
 
 def _declaration(node: Any) -> Any:
@@ -39,7 +36,7 @@ def _keywords(decl: Any) -> list[str]:
     """The modifier keywords of a declaration, annotations left out."""
     for child in decl.children:
         if child.type == "modifiers":
-            return [_text(c) for c in child.children if "annotation" not in c.type]
+            return [node_text(c) for c in child.children if "annotation" not in c.type]
     return []
 
 
@@ -67,7 +64,7 @@ def imports(node: Any, captures: dict[str, list[Any]]) -> list[tuple[str, list[s
     target = next((c for c in node.named_children if c.type in ("scoped_identifier", "identifier")), None)
     if target is None:
         return []
-    full = "".join(_text(target).split())
+    full = "".join(node_text(target).split())
     if any(c.type == "asterisk" for c in node.named_children):
         return [(full, ["*"])]
     if "." in full:

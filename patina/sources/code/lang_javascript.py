@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from patina.sources.code.extract import Definition, node_text
+from patina.sources.code.extract import Definition
+from patina.sources.code.plugin import node_text
 from patina.sources.code.facts import FUNCTION_KINDS
 
 _KEYWORDS = ("async", "static", "get", "set", "*", "abstract", "readonly", "declare", "override")

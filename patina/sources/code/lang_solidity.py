@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from patina.sources.code.lang_c import collapse, resign, text
+from patina.sources.code.plugin import collapse, node_text, resign
 
 PARAMETER_NODES = frozenset({"parameter", "event_parameter", "error_parameter"})
 EXTERNALLY_CALLABLE = frozenset({"public", "external"})
@@ -35,7 +35,7 @@ FUNCTION_NODES = frozenset({
 def _declared_visibility(node: Any) -> str | None:
     for child in node.children:
         if child.type == "visibility":
-            return collapse(text(child))
+            return collapse(node_text(child))
     return None
 
 
@@ -52,7 +52,7 @@ def _return_type(node: Any) -> str | None:
     for param in returns.named_children:
         if param.type == "parameter":
             type_node = param.child_by_field_name("type")
-            types.append(collapse(text(type_node if type_node is not None else param)))
+            types.append(collapse(node_text(type_node if type_node is not None else param)))
     if not types:
         return None
     return types[0] if len(types) == 1 else f"({', '.join(types)})"
@@ -61,7 +61,7 @@ def _return_type(node: Any) -> str | None:
 # -- hooks -------------------------------------------------------------------------------------
 
 def parameters(d: Any, node: Any) -> list[str]:
-    return [collapse(text(c)) for c in node.named_children if c.type in PARAMETER_NODES]
+    return [collapse(node_text(c)) for c in node.named_children if c.type in PARAMETER_NODES]
 
 
 def visibility(d: Any) -> str:
@@ -81,11 +81,11 @@ def modifiers(d: Any) -> set[str]:
     mods: set[str] = set()
     for child in d.node.children:
         if child.type in ("state_mutability", "virtual"):
-            mods.add(collapse(text(child)))
+            mods.add(collapse(node_text(child)))
         elif child.type == "override_specifier":
             mods.add("override")
         elif child.type == "modifier_invocation" and child.named_children:
-            mods.add(collapse(text(child.named_children[0])))
+            mods.add(collapse(node_text(child.named_children[0])))
     return mods
 
 
@@ -96,10 +96,10 @@ def imports(node: Any, captures: dict[str, list[Any]]) -> list[tuple[str, list[s
     names: list[str] = []
     for index, child in enumerate(node.children):
         if node.field_name_for_child(index) == "import_name":
-            names.append(collapse(text(child)))
+            names.append(collapse(node_text(child)))
         elif child.type == "*":
             names.append("*")
-    return [(collapse(text(source)), names)]
+    return [(collapse(node_text(source)), names)]
 
 
 def refine(fact: dict[str, Any], d: Any) -> dict[str, Any] | None:

@@ -41,9 +41,10 @@ LANGUAGES: tuple[LanguageSpec, ...] = (
     LanguageSpec("go", (".go",), "tree_sitter_go", "language", "go"),
     LanguageSpec("javascript", (".js", ".jsx", ".mjs", ".cjs"), "tree_sitter_javascript", "language",
                  "javascript"),
-    LanguageSpec("typescript", (".ts",), "tree_sitter_typescript", "language_typescript", "typescript"),
+    # TypeScript's hooks are JavaScript's (accessibility modifiers included).
+    LanguageSpec("typescript", (".ts",), "tree_sitter_typescript", "language_typescript", "javascript"),
     # TSX is TypeScript's grammar plus JSX: the same rules apply.
-    LanguageSpec("tsx", (".tsx",), "tree_sitter_typescript", "language_tsx", "typescript", "typescript"),
+    LanguageSpec("tsx", (".tsx",), "tree_sitter_typescript", "language_tsx", "javascript", "typescript"),
     LanguageSpec("c", (".c", ".h"), "tree_sitter_c", "language", "c"),
     LanguageSpec("cpp", (".cpp", ".cc", ".cxx", ".hpp", ".hh", ".hxx"), "tree_sitter_cpp", "language", "cpp"),
     LanguageSpec("solidity", (".sol",), "tree_sitter_solidity", "language", "solidity"),
@@ -135,16 +136,15 @@ def _strip_comments(chunk: str) -> str:
 
 
 class LoadedLanguage:
-    """A language ready to parse: tree-sitter objects plus the optional hook module."""
+    """A language ready to parse: tree-sitter objects plus the optional hook functions."""
 
-    def __init__(self, spec: LanguageSpec, language: Any, query: Any, hooks: Any,
+    def __init__(self, spec: LanguageSpec, language: Any, query: Any,
                  pattern_info: dict[int, tuple[str | None, dict[str, Any]]] | None = None,
                  extra_settings: dict[int, dict[str, Any]] | None = None, parser: Any = None,
                  cursor: Any = None, hooks_by_name: dict[str, Callable[..., Any]] | None = None) -> None:
         self.spec = spec
         self.language = language  # tree_sitter.Language
         self.query = query  # tree_sitter.Query
-        self.hooks = hooks  # the lang_<x> module, or None
         # pattern index -> (role capture name, #set! settings): filled on first use by the extractor
         self.pattern_info = pattern_info if pattern_info is not None else {}
         # settings lifted out of the query text (see split_settings), by pattern index
@@ -154,9 +154,6 @@ class LoadedLanguage:
         self.cursor = cursor  # tree_sitter.QueryCursor
         # the hook functions the module defines, by name (looked up once, not per definition)
         self.hooks_by_name = hooks_by_name if hooks_by_name is not None else {}
-
-    def hook(self, name: str) -> Callable[..., Any] | None:
-        return getattr(self.hooks, name, None) if self.hooks is not None else None
 
 
 class LanguageUnavailable(Exception):
@@ -226,7 +223,7 @@ def _load_uncached(name: str) -> LoadedLanguage | LanguageUnavailable:
     from tree_sitter import Parser, QueryCursor
 
     found = {name: getattr(hooks, name) for name in HOOK_NAMES if callable(getattr(hooks, name, None))}
-    return LoadedLanguage(spec, language, query, hooks, extra_settings=extra, parser=Parser(language),
+    return LoadedLanguage(spec, language, query, extra_settings=extra, parser=Parser(language),
                           cursor=QueryCursor(query), hooks_by_name=found)
 
 
@@ -247,17 +244,21 @@ def _grammar_stamp(module: str) -> str:
     return repr(entries)
 
 
+# The framework's modules that decide facts: the extractor, and what hook modules import.
+FRAMEWORK_FILES = ("extract.py", "facts.py", "plugin.py", "c_family.py")
+
+
 @lru_cache(maxsize=None)
 def extractor_version(name: str) -> str:
-    """Hash of everything that decides a language's facts: the framework's extractor, the
+    """Hash of everything that decides a language's facts: the framework's modules, the
     language's .scm, its hook module and the grammar's version. Part of the cache key, so a
-    changed query never serves stale facts."""
+    changed query or helper never serves stale facts."""
     import hashlib  # not at module level: this module is on the hook path
 
     digest = hashlib.sha256()
     here = os.path.dirname(__file__)
     spec = BY_NAME[name]
-    files = ["extract.py", "facts.py", os.path.join("queries", f"{spec.query_name}.scm")]
+    files = [*FRAMEWORK_FILES, os.path.join("queries", f"{spec.query_name}.scm")]
     if spec.lang_module:
         files.append(f"lang_{spec.lang_module}.py")
     for rel in files:
