@@ -376,6 +376,20 @@ def test_empty_file_has_only_its_file_fact(path):
     assert [f["event_type"] for f in facts_of(path, b"")] == ["code.file"]
 
 
+@pytest.mark.parametrize("path, source, key, visibility", [
+    ("l.py", "def f():\n    def _g():\n        pass\n", "l.py::f::_g", "local"),  # before the naming rule
+    ("l.go", "package p\nfunc F() {\n\ttype T struct{}\n}\n", "l.go::F::T", "local"),
+    ("l.rs", "fn f() {\n    pub fn g() {}\n}\n", "l.rs::f::g", "public"),  # Rust does not opt in
+    ("l.cs", "class A { void M() { void L() {} } }", "l.cs::A::M::L", "private"),  # nor does C#
+])
+def test_definitions_inside_functions_are_local_where_the_language_opts_in(path, source, key, visibility):
+    facts = {sid: data for event, sid, data in ((f["event_type"], f["source_id"], f["data"])
+                                               for f in facts_of(path, source)) if "visibility" in data}
+    assert facts[key]["visibility"] == visibility
+    from patina.sources.code.languages import BY_NAME, language_for_path
+
+    assert BY_NAME[language_for_path(path)].function_locals == (visibility == "local")
+
 def test_resign_recomputes_the_extractors_signature_hash():
     """plugin.resign (hooks re-hash after changing a return type or name) gives exactly the
     extractor's hash for an unchanged fact (Java's hooks never re-hash)."""

@@ -110,6 +110,7 @@ class _Builder:
     def __init__(self, loaded: Any, root: Any, matches: list[tuple[int, dict[str, list[Any]]]],
                  data: bytes | None = None) -> None:
         self.loaded = loaded
+        self.function_locals = loaded.spec.function_locals
         self.query = loaded.query
         self.root = root
         self.matches = matches
@@ -303,10 +304,20 @@ class _Builder:
         return bare_type(collapse(self._text(node)))
 
     def _visibility(self, d: Definition, hook: Any) -> str:
-        if hook is not None:
-            return str(hook(d))
+        """The first of (CONTRACT.md section 2): ``local`` for a definition directly inside a
+        function, in a language that opts in and without an explicit ``@visibility``; the
+        hook's answer (None: no answer); the ``@visibility`` text; the pattern's
+        ``(#set! visibility ...)``; ``public``."""
         vis = d.capture("visibility")
-        return collapse(self._text(vis)).lower() if vis is not None else "public"
+        if vis is None and self.function_locals and d.parent is not None and d.parent.kind in FUNCTION_KINDS:
+            return "local"
+        if hook is not None:
+            found = hook(d)
+            if found is not None:
+                return str(found)
+        if vis is not None:
+            return collapse(self._text(vis)).lower()
+        return str(d.settings.get("visibility") or "public")
 
     def _function(self, d: Definition, kind: str, line: int, visibility: str,
                   hooks: dict[str, Any]) -> dict[str, Any]:

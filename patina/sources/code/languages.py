@@ -29,6 +29,9 @@ class LanguageSpec(NamedTuple):
     grammar_function: str  # its function returning the language pointer, e.g. "language"
     lang_module: str | None  # optional hooks: patina.sources.code.lang_<lang_module>
     query: str | None = None  # the query file queries/<query>.scm (default: the name)
+    # Definitions directly inside a function-like definition get visibility "local" (unless
+    # the query captured an explicit @visibility): see CONTRACT.md section 2.
+    function_locals: bool = False
 
     @property
     def query_name(self) -> str:
@@ -36,15 +39,17 @@ class LanguageSpec(NamedTuple):
 
 
 LANGUAGES: tuple[LanguageSpec, ...] = (
-    LanguageSpec("python", (".py",), "tree_sitter_python", "language", "python"),
+    LanguageSpec("python", (".py",), "tree_sitter_python", "language", "python", function_locals=True),
     LanguageSpec("rust", (".rs",), "tree_sitter_rust", "language", "rust"),
-    LanguageSpec("go", (".go",), "tree_sitter_go", "language", "go"),
+    LanguageSpec("go", (".go",), "tree_sitter_go", "language", "go", function_locals=True),
     LanguageSpec("javascript", (".js", ".jsx", ".mjs", ".cjs"), "tree_sitter_javascript", "language",
-                 "javascript"),
+                 "javascript", function_locals=True),
     # TypeScript's hooks are JavaScript's (accessibility modifiers included).
-    LanguageSpec("typescript", (".ts",), "tree_sitter_typescript", "language_typescript", "javascript"),
+    LanguageSpec("typescript", (".ts",), "tree_sitter_typescript", "language_typescript", "javascript",
+                 function_locals=True),
     # TSX is TypeScript's grammar plus JSX: the same rules apply.
-    LanguageSpec("tsx", (".tsx",), "tree_sitter_typescript", "language_tsx", "javascript", "typescript"),
+    LanguageSpec("tsx", (".tsx",), "tree_sitter_typescript", "language_tsx", "javascript", "typescript",
+                 function_locals=True),
     LanguageSpec("c", (".c", ".h"), "tree_sitter_c", "language", "c"),
     LanguageSpec("cpp", (".cpp", ".cc", ".cxx", ".hpp", ".hh", ".hxx"), "tree_sitter_cpp", "language", "cpp"),
     LanguageSpec("solidity", (".sol",), "tree_sitter_solidity", "language", "solidity"),
@@ -269,5 +274,6 @@ def extractor_version(name: str) -> str:
         except OSError:
             digest.update(b"-")
         digest.update(b"\0")
+    digest.update(repr(spec).encode())  # the registry entry's data (function_locals, hook module)
     digest.update(_grammar_stamp(spec.grammar_module).encode())
     return digest.hexdigest()[:16]

@@ -1,4 +1,6 @@
 ; JavaScript / JSX facts (see ../CONTRACT.md). Specific patterns come first: the first pattern wins.
+; A `#name` is also captured as @visibility: an explicit visibility (lang_javascript reads it as
+; private), so a member of an anonymous class inside a function is not `local`.
 
 ; --- classes and their members -----------------------------------------------------------------
 
@@ -14,11 +16,11 @@
   (#set! kind "constructor")) @definition.constructor
 
 (method_definition
-  name: [(property_identifier) (private_property_identifier)] @name
+  name: [(property_identifier) (private_property_identifier) @visibility] @name
   parameters: (formal_parameters) @parameters) @definition.method
 
 (field_definition
-  property: [(property_identifier) (private_property_identifier)] @name
+  property: [(property_identifier) (private_property_identifier) @visibility] @name
   (#set! kind "field")) @definition.member
 
 ; --- functions ---------------------------------------------------------------------------------

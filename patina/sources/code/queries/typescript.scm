@@ -1,5 +1,7 @@
 ; TypeScript facts (see ../CONTRACT.md). TSX files use this query too (the TSX grammar is
 ; TypeScript plus JSX: see languages.py). Specific patterns come first: the first pattern wins.
+; Accessibility modifiers and `#name`s are captured as @visibility: explicit visibilities
+; (lang_javascript reads a `#name` as private), never overridden by the `local` rule.
 
 ; --- scopes ------------------------------------------------------------------------------------
 
@@ -30,6 +32,7 @@
 ; --- class and interface members ---------------------------------------------------------------
 
 (method_definition
+  (accessibility_modifier)? @visibility
   name: (property_identifier) @name
   parameters: (formal_parameters) @parameters
   (#eq? @name "constructor")
@@ -37,17 +40,20 @@
 
 [
   (method_definition
-    name: [(property_identifier) (private_property_identifier)] @name
+    (accessibility_modifier)? @visibility
+    name: [(property_identifier) (private_property_identifier) @visibility] @name
     parameters: (formal_parameters) @parameters
     return_type: (_)? @return_type)
   (abstract_method_signature
-    name: [(property_identifier) (private_property_identifier)] @name
+    (accessibility_modifier)? @visibility
+    name: [(property_identifier) (private_property_identifier) @visibility] @name
     parameters: (formal_parameters) @parameters
     return_type: (_)? @return_type)
 ] @definition.method
 
 ((public_field_definition
-   name: [(property_identifier) (private_property_identifier)] @name
+   (accessibility_modifier)? @visibility
+   name: [(property_identifier) (private_property_identifier) @visibility] @name
    type: (_)? @type) @definition.member
   (#set! kind "field"))
 
@@ -55,12 +61,14 @@
 [
   (interface_body
     (method_signature
+      (accessibility_modifier)? @visibility
       name: [(property_identifier) (private_property_identifier)] @name
       parameters: (formal_parameters) @parameters
       return_type: (_)? @return_type) @definition.method)
   (type_alias_declaration
     value: (object_type
       (method_signature
+        (accessibility_modifier)? @visibility
         name: [(property_identifier) (private_property_identifier)] @name
         parameters: (formal_parameters) @parameters
         return_type: (_)? @return_type) @definition.method))
@@ -69,11 +77,13 @@
 ([
   (interface_body
     (property_signature
+      (accessibility_modifier)? @visibility
       name: (property_identifier) @name
       type: (_)? @type) @definition.member)
   (type_alias_declaration
     value: (object_type
       (property_signature
+        (accessibility_modifier)? @visibility
         name: (property_identifier) @name
         type: (_)? @type) @definition.member))
 ]
