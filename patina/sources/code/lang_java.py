@@ -6,8 +6,6 @@ What the query alone cannot say:
   components (public: a component is read through its public accessor);
 - modifiers: the keywords only (``static``, ``abstract``, ``final``, ``synchronized``,
   ``default``...), not the annotations;
-- every Java function lives in a type, so a plain function is always a ``method`` (also in an
-  enum constant's body, whose scope is the constant);
 - ``import a.b.C;`` is split into the container (``a.b``) and the name, like the other
   languages' imports.
 """
@@ -71,9 +69,3 @@ def imports(node: Any, captures: dict[str, list[Any]]) -> list[tuple[str, list[s
         container, name = full.rsplit(".", 1)
         return [(container, [name])]
     return [(full, [])]
-
-
-def refine(fact: dict[str, Any], d: Any) -> dict[str, Any] | None:
-    if fact.get("kind") == "function":
-        fact["kind"] = "method"
-    return fact

@@ -1,7 +1,7 @@
 """Python hooks: visibility by naming convention.
 
-(``async def`` is captured by queries/python.scm; definitions inside a function are ``local``
-by the framework's rule, which Python opts into in languages.py.)
+(``async def`` is an @modifier capture of queries/python.scm; definitions inside a function
+are ``local`` by the framework's rule, which Python opts into in languages.py.)
 """
 
 from __future__ import annotations
@@ -15,9 +15,3 @@ def visibility(d: Definition) -> str:
     if name.startswith("__") and name.endswith("__"):
         return "public"
     return "private" if name.startswith("_") else "public"
-
-
-def modifiers(d: Definition) -> set[str]:
-    """``async`` is an anonymous first child of function_definition."""
-    first = d.node.children[0] if d.node.child_count else None
-    return {"async"} if first is not None and first.type == "async" else set()

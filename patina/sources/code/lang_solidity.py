@@ -4,10 +4,8 @@ What the query alone cannot say:
 - parameters are direct children of a function (no list node): the declared ``parameter``s
   (``event_parameter``, ``error_parameter``), not the ``returns (...)`` ones;
 - return_type is the ``returns (...)`` list: ``bool`` or ``(uint256, bool)``;
-- visibility defaults follow Solidity (functions public, interface functions external,
-  free functions internal, modifiers internal, state variables internal, events/errors
-  public), and is_public means
-  callable from outside: public OR external;
+- the declared visibility (without one, the Solidity default that queries/solidity.scm sets
+  as data applies), and is_public means callable from outside: public OR external;
 - the modifier set: state mutability, virtual, override and the invoked modifiers' names;
 - import names: ``{A, B as C}`` gives A and B, ``* as L`` gives ``*``.
 """
@@ -20,28 +18,10 @@ from patina.sources.code.plugin import collapse, node_text, resign
 
 PARAMETER_NODES = frozenset({"parameter", "event_parameter", "error_parameter"})
 EXTERNALLY_CALLABLE = frozenset({"public", "external"})
-DEFAULT_VISIBILITY = {
-    "modifier_definition": "internal",
-    "event_definition": "public",
-    "error_declaration": "public",
-    "state_variable_declaration": "internal",
-}
 FUNCTION_NODES = frozenset({
     "function_definition", "constructor_definition", "fallback_receive_definition",
     "modifier_definition", "event_definition", "error_declaration",
 })
-
-
-def _declared_visibility(node: Any) -> str | None:
-    for child in node.children:
-        if child.type == "visibility":
-            return collapse(node_text(child))
-    return None
-
-
-def _in_interface(node: Any) -> bool:
-    body = node.parent
-    return body is not None and body.parent is not None and body.parent.type == "interface_declaration"
 
 
 def _return_type(node: Any) -> str | None:
@@ -64,17 +44,13 @@ def parameters(d: Any, node: Any) -> list[str]:
     return [collapse(node_text(c)) for c in node.named_children if c.type in PARAMETER_NODES]
 
 
-def visibility(d: Any) -> str:
-    node = d.node
-    declared = _declared_visibility(node)
-    if declared is not None:
-        return declared
-    if node.type == "function_definition":
-        if node.parent is not None and node.parent.type == "source_file":
-            return "internal"  # a free function is callable only from code in the same unit
-        if _in_interface(node):
-            return "external"
-    return DEFAULT_VISIBILITY.get(node.type, "public")
+def visibility(d: Any) -> str | None:
+    """The declared visibility keyword, wherever it sits among the modifiers (so not an
+    ordered @visibility capture); None: the pattern's (#set! visibility ...) or public."""
+    for child in d.node.children:
+        if child.type == "visibility":
+            return collapse(node_text(child))
+    return None
 
 
 def modifiers(d: Any) -> set[str]:
@@ -105,8 +81,6 @@ def imports(node: Any, captures: dict[str, list[Any]]) -> list[tuple[str, list[s
 def refine(fact: dict[str, Any], d: Any) -> dict[str, Any] | None:
     if d.node.type in FUNCTION_NODES and "is_public" in fact:
         fact["is_public"] = fact["visibility"] in EXTERNALLY_CALLABLE
-        if d.node.type == "fallback_receive_definition":
-            fact["kind"] = d.name
         return_type = _return_type(d.node)
         if return_type is not None:
             fact["return_type"] = return_type
