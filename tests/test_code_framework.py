@@ -425,7 +425,7 @@ def test_queries_with_settings_and_predicates_compile_repeatedly_without_crashin
             "from patina.sources.code import languages as L\n"
             "for name in ('javascript', 'typescript', 'tsx'):\n"
             "    loaded = L.load(name)\n"
-            "    text = L.split_settings(open(L.query_path(name)).read())[0]\n"
+            "    text = L.split_settings(L.query_text(name))[0]\n"
             "    for _ in range(20):\n"
             "        Query(loaded.language, text)\n"
             "print('ok')\n")
@@ -436,6 +436,51 @@ def test_queries_with_settings_and_predicates_compile_repeatedly_without_crashin
     assert facts[("code.import", "k.js::a")]["import_kind"] == "require"
     assert facts[("code.function", "k.js::K::constructor")]["kind"] == "constructor"
 
+
+# -- `; inherits:` ---------------------------------------------------------------------------------
+
+def test_inherits_reads_only_the_leading_comments():
+    text = ("; Title\n;inherits: a, b\n;; inherits: c\n\n(x) @definition.class\n"
+            "; inherits: not_this_one\n")
+    assert languages.inherited(text) == ["a", "b", "c"]
+    assert languages.inherited("(x) @definition.class\n") == []
+
+
+def test_inherited_patterns_follow_the_files_own_and_each_file_comes_once(tmp_path, monkeypatch):
+    files = {"top": "; inherits: mid, base\n(top)\n", "mid": "; inherits: base, top\n(mid)\n", "base": "(base)\n"}
+    for name, text in files.items():
+        (tmp_path / f"{name}.scm").write_text(text)
+    monkeypatch.setattr(languages, "QUERIES_DIR", str(tmp_path))
+    assert languages.query_files("top") == ["top", "mid", "base"]
+    with pytest.raises(ValueError):
+        languages.query_files("../top")
+
+
+def test_the_shipped_inheritance_and_its_version():
+    """TypeScript's own imports come before the shared ones (so `import type` wins), and the
+    extractor version hashes the inherited file too."""
+    assert languages.query_files("typescript") == ["typescript", "_ecma"]
+    assert languages.query_files("cpp") == ["cpp", "_c_family"]
+    text = languages.query_text("typescript")
+    assert text.index('(#set! import.kind "type")') < text.index("(#not-eq? @name \"require\")")
+    facts = {f["source_id"]: f["data"] for f in facts_of("t.ts", "import type { A } from './a';\n")}
+    assert facts["t.ts::./a"]["import_kind"] == "type"
+
+
+def test_the_extractor_version_follows_an_inherited_file(tmp_path, monkeypatch):
+    import shutil
+
+    shutil.copytree(languages.QUERIES_DIR, tmp_path / "q")
+    monkeypatch.setattr(languages, "QUERIES_DIR", str(tmp_path / "q"))
+    languages.extractor_version.cache_clear()
+    try:
+        before = languages.extractor_version("javascript")
+        with open(tmp_path / "q" / "_ecma.scm", "a") as fh:
+            fh.write("\n; a change\n")
+        languages.extractor_version.cache_clear()
+        assert languages.extractor_version("javascript") != before
+    finally:
+        languages.extractor_version.cache_clear()
 
 def test_a_missing_old_blob_falls_back_to_the_facts_in_the_log(repo, scrape):
     repo.commit("1", {"a.py": V1})

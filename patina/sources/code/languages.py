@@ -66,6 +66,54 @@ def query_path(name: str) -> str:
     return os.path.join(QUERIES_DIR, f"{BY_NAME[name].query_name}.scm")
 
 
+_INHERITS = re.compile(r";+\s*inherits:\s*(.*)")
+_QUERY_NAME = re.compile(r"[A-Za-z0-9_]+")
+
+
+def inherited(text: str) -> list[str]:
+    """The query files named by ``; inherits: a, b`` lines in a file's leading comments (the
+    comment block before its first pattern)."""
+    names: list[str] = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        if not line.startswith(";"):
+            break
+        found = _INHERITS.fullmatch(line)
+        if found:
+            names.extend(n.strip() for n in found.group(1).split(",") if n.strip())
+    return names
+
+
+def _read_query(query_name: str) -> str:
+    if not _QUERY_NAME.fullmatch(query_name):
+        raise ValueError(f"not a query file name: {query_name!r}")
+    with open(os.path.join(QUERIES_DIR, f"{query_name}.scm"), encoding="utf-8") as fh:
+        return fh.read()
+
+
+def query_files(query_name: str) -> list[str]:
+    """``query_name`` and the query files it inherits, in the order the loader joins them: a
+    file's own patterns first (the first pattern that matches a node wins, so a file's
+    patterns override what it inherits), then each inherited file's, depth first. A file
+    appears once (a cycle ends). Raises OSError or ValueError for a missing or misnamed file."""
+    order: list[str] = []
+    stack = [query_name]
+    while stack:
+        name = stack.pop()
+        if name in order:
+            continue
+        order.append(name)
+        stack.extend(reversed(inherited(_read_query(name))))
+    return order
+
+
+def query_text(name: str) -> str:
+    """The query the loader compiles for language ``name``: see :func:`query_files`."""
+    return "\n".join(_read_query(q) for q in query_files(BY_NAME[name].query_name))
+
+
 @lru_cache(maxsize=1)
 def available() -> frozenset[str]:
     """Languages whose query file exists (listed once per process: cheap for ``wants``)."""
@@ -206,8 +254,7 @@ def _load_uncached(name: str) -> LoadedLanguage | LanguageUnavailable:
     try:
         from tree_sitter import Query
 
-        with open(query_path(name), encoding="utf-8") as fh:
-            text, extra, patterns = split_settings(fh.read())
+        text, extra, patterns = split_settings(query_text(name))
         query = Query(language, text)
     except Exception as exc:  # noqa: BLE001
         return LanguageUnavailable(f"code: queries/{name}.scm is invalid, skipping {name} files: "
@@ -256,20 +303,27 @@ FRAMEWORK_FILES = ("extract.py", "facts.py", "plugin.py", "c_family.py")
 @lru_cache(maxsize=None)
 def extractor_version(name: str) -> str:
     """Hash of everything that decides a language's facts: the framework's modules, the
-    language's .scm, its hook module and the grammar's version. Part of the cache key, so a
-    changed query or helper never serves stale facts."""
+    language's .scm and the files it inherits, its hook module, its registry entry and the
+    grammar's version. Part of the cache key, so a changed query or helper never serves stale
+    facts."""
     import hashlib  # not at module level: this module is on the hook path
 
     digest = hashlib.sha256()
     here = os.path.dirname(__file__)
     spec = BY_NAME[name]
-    files = [*FRAMEWORK_FILES, os.path.join("queries", f"{spec.query_name}.scm")]
+    try:
+        queries = query_files(spec.query_name)
+    except (OSError, ValueError):
+        queries = [spec.query_name]  # load() reports it; the version only has to differ
+    files = [(rel, os.path.join(here, rel)) for rel in FRAMEWORK_FILES]
+    files.extend((f"queries/{q}.scm", os.path.join(QUERIES_DIR, f"{q}.scm")) for q in queries)
     if spec.lang_module:
-        files.append(f"lang_{spec.lang_module}.py")
-    for rel in files:
+        rel = f"lang_{spec.lang_module}.py"
+        files.append((rel, os.path.join(here, rel)))
+    for rel, path in files:
         digest.update(rel.encode() + b"\0")
         try:
-            with open(os.path.join(here, rel), "rb") as fh:
+            with open(path, "rb") as fh:
                 digest.update(fh.read())
         except OSError:
             digest.update(b"-")

@@ -1,5 +1,7 @@
 ; TypeScript facts (see ../CONTRACT.md). TSX files use this query too (the TSX grammar is
 ; TypeScript plus JSX: see languages.py). Specific patterns come first: the first pattern wins.
+; inherits: _ecma
+; (the imports and calls JavaScript shares: _ecma.scm, after the patterns below)
 ; Accessibility modifiers and `#name`s are captured as @visibility: explicit visibilities
 ; (lang_javascript reads a `#name` as private), never overridden by the `local` rule.
 
@@ -150,7 +152,7 @@
   ]
   (#match? @name "^_*[A-Z][A-Z0-9_]*$"))
 
-; --- imports (`import type` first, so that its kind wins for the statement) ---------------------
+; --- imports: TypeScript's own (before _ecma.scm's, so that `import type` wins for the statement)
 
 (import_statement
   "type"
@@ -160,53 +162,3 @@
 (import_statement
   (import_require_clause source: (string) @import.path)
   (#set! import.kind "require")) @reference.import
-
-(import_statement
-  (import_clause (identifier) @import.name)
-  source: (string) @import.path) @reference.import
-
-(import_statement
-  (import_clause (named_imports (import_specifier name: (_) @import.name)))
-  source: (string) @import.path) @reference.import
-
-(import_statement
-  (import_clause (namespace_import) @import.name)
-  source: (string) @import.path) @reference.import
-
-(import_statement
-  source: (string) @import.path) @reference.import
-
-(export_statement
-  (export_clause (export_specifier name: (_) @import.name))
-  source: (string) @import.path
-  (#set! import.kind "reexport")) @reference.import
-
-(export_statement
-  source: (string) @import.path
-  (#set! import.kind "reexport")) @reference.import
-
-(call_expression
-  function: (identifier) @_require
-  arguments: (arguments . (string) @import.path)
-  (#eq? @_require "require")
-  (#set! import.kind "require")) @reference.import
-
-(call_expression
-  function: (import)
-  arguments: (arguments . (string) @import.path)
-  (#set! import.kind "dynamic")) @reference.import
-
-; --- calls -------------------------------------------------------------------------------------
-
-(call_expression
-  function: [
-    (identifier) @name
-    (member_expression property: [(property_identifier) (private_property_identifier)] @name)
-  ]
-  (#not-eq? @name "require")) @reference.call
-
-(new_expression
-  constructor: [
-    (identifier) @name
-    (member_expression property: (property_identifier) @name)
-  ]) @reference.call
