@@ -304,7 +304,7 @@ class _Builder:
         return bare_type(collapse(self._text(node)))
 
     def _visibility(self, d: Definition, hook: Any) -> str:
-        """The first of (CONTRACT.md section 2): ``local`` for a definition directly inside a
+        """The first of (CONTRACT.md section 1, Visibility): ``local`` for a definition directly in a
         function, in a language that opts in and without an explicit ``@visibility``; the
         hook's answer (None: no answer); the ``@visibility`` text; the pattern's
         ``(#set! visibility ...)``; ``public``."""

@@ -30,7 +30,7 @@ class LanguageSpec(NamedTuple):
     lang_module: str | None  # optional hooks: patina.sources.code.lang_<lang_module>
     query: str | None = None  # the query file queries/<query>.scm (default: the name)
     # Definitions directly inside a function-like definition get visibility "local" (unless
-    # the query captured an explicit @visibility): see CONTRACT.md section 2.
+    # the query captured an explicit @visibility): CONTRACT.md section 1, Visibility.
     function_locals: bool = False
 
     @property
