@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # codeutil
 
 from common import PY, table  # noqa: E402
 from gen_code_tree import generate  # noqa: E402
@@ -36,7 +37,7 @@ def extract_head(repo: str, workers: int) -> None:
     from patina.config import DEFAULTS
     from patina.sources.code import CodeSource, history
     from patina.sources.code.history import CodeHistory
-    from patina.sources.code.testing import _Ctx
+    from codeutil import _Ctx  # the tests' minimal SourceContext (tests/codeutil.py)
 
     if workers < 2:
         history.PARALLEL_MIN = 10**9

@@ -1,6 +1,6 @@
 """C facts: the fixture's exact facts, plus the cases the fixture cannot show."""
 
-from patina.sources.code.testing import check_fixture, facts_of
+from codeutil import check_fixture, facts_of
 
 
 def by_id(facts):
@@ -53,16 +53,3 @@ def test_deep_nesting_does_not_overflow():
     assert ("code.function", "d.c::deep") in facts
     assert ("code.function", "d.c::after") in facts
     assert ("code.call", "d.c::deep->f") in facts
-
-
-def test_resign_mirrors_the_framework_signature_hash():
-    """lang_c.resign re-hashes after a hook changes a return type or name: it must compute
-    exactly what the framework computes (Java's hooks never re-hash, so its hash is the
-    framework's own)."""
-    from patina.sources.code import lang_c, lang_java
-
-    src = "class A {\n  public static int f(int x, String y) { return x; }\n}\n"
-    fact = by_id(facts_of("A.java", src))[("code.function", "A.java::A::f")]
-    again = dict(fact)
-    lang_c.resign(again, {"public", "static"})
-    assert lang_java.modifiers is not None and again["signature_hash"] == fact["signature_hash"]

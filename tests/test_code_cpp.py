@@ -1,6 +1,6 @@
 """C++ facts: the fixture's exact facts, plus the cases the fixture cannot show."""
 
-from patina.sources.code.testing import check_fixture, facts_of
+from codeutil import check_fixture, facts_of
 
 
 def by_id(facts):
@@ -64,7 +64,7 @@ def test_six_languages_through_a_real_repository(repo, scrape):
     from pathlib import Path
 
     from patina import repo as patina_repo
-    from patina.sources.code.testing import current_state, head_state
+    from codeutil import current_state, head_state
 
     fixtures = Path(__file__).parent / "fixtures" / "code"
     names = {"c": "store.c", "cpp": "store.cpp", "java": "Store.java", "csharp": "Store.cs",

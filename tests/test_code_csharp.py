@@ -1,6 +1,6 @@
 """C# facts: the fixture's exact facts, plus the cases the fixture cannot show."""
 
-from patina.sources.code.testing import check_fixture, facts_of
+from codeutil import check_fixture, facts_of
 
 
 def by_id(facts):

@@ -11,13 +11,15 @@ import sqlite3
 
 import pytest
 
+from codeutil import current_state, facts_of, head_state
+
 from patina import repo as patina_repo
 from patina.config import Config, validate
 from patina.sources.base import FileChange
 from patina.sources.code import CodeSource, languages
-from patina.sources.code.extract import extract, qualifier_parts
+from patina.sources.code.extract import extract
+from patina.sources.code.plugin import qualifier_parts
 from patina.sources.code.symbols import name_words
-from patina.sources.code.testing import current_state, facts_of, head_state
 
 V1 = "def f(x):\n    return g(x)\n\n\ndef g(y):\n    pass\n"
 V2 = "def f(x, y):\n    return g(x)\n\n\ndef g(y):\n    pass\n\n\ndef h():\n    pass\n"
@@ -374,6 +376,33 @@ def test_empty_file_has_only_its_file_fact(path):
     assert [f["event_type"] for f in facts_of(path, b"")] == ["code.file"]
 
 
+@pytest.mark.parametrize("path, source, key, visibility", [
+    ("l.py", "def f():\n    def _g():\n        pass\n", "l.py::f::_g", "local"),  # before the naming rule
+    ("l.go", "package p\nfunc F() {\n\ttype T struct{}\n}\n", "l.go::F::T", "local"),
+    ("l.rs", "fn f() {\n    pub fn g() {}\n}\n", "l.rs::f::g", "public"),  # Rust does not opt in
+    ("l.cs", "class A { void M() { void L() {} } }", "l.cs::A::M::L", "private"),  # nor does C#
+])
+def test_definitions_inside_functions_are_local_where_the_language_opts_in(path, source, key, visibility):
+    facts = {sid: data for event, sid, data in ((f["event_type"], f["source_id"], f["data"])
+                                               for f in facts_of(path, source)) if "visibility" in data}
+    assert facts[key]["visibility"] == visibility
+    from patina.sources.code.languages import BY_NAME, language_for_path
+
+    assert BY_NAME[language_for_path(path)].function_locals == (visibility == "local")
+
+def test_resign_recomputes_the_extractors_signature_hash():
+    """plugin.resign (hooks re-hash after changing a return type or name) gives exactly the
+    extractor's hash for an unchanged fact (Java's hooks never re-hash)."""
+    from patina.sources.code.plugin import resign
+
+    src = "class A {\n  public static int f(int x, String y) { return x; }\n}\n"
+    fact = {(f["event_type"], f["source_id"]): f["data"] for f in facts_of("A.java", src)}[
+        ("code.function", "A.java::A::f")]
+    again = dict(fact, signature_hash="")
+    resign(again, {"public", "static"})
+    assert again["signature_hash"] == fact["signature_hash"]
+
+
 # -- tree-sitter 0.26.1 workaround ------------------------------------------------------------------
 
 def test_settings_beside_text_predicates_are_lifted_out_of_the_query_text():
@@ -396,7 +425,7 @@ def test_queries_with_settings_and_predicates_compile_repeatedly_without_crashin
             "from patina.sources.code import languages as L\n"
             "for name in ('javascript', 'typescript', 'tsx'):\n"
             "    loaded = L.load(name)\n"
-            "    text = L.split_settings(open(L.query_path(name)).read())[0]\n"
+            "    text = L.split_settings(L.query_text(name))[0]\n"
             "    for _ in range(20):\n"
             "        Query(loaded.language, text)\n"
             "print('ok')\n")
@@ -407,6 +436,51 @@ def test_queries_with_settings_and_predicates_compile_repeatedly_without_crashin
     assert facts[("code.import", "k.js::a")]["import_kind"] == "require"
     assert facts[("code.function", "k.js::K::constructor")]["kind"] == "constructor"
 
+
+# -- `; inherits:` ---------------------------------------------------------------------------------
+
+def test_inherits_reads_only_the_leading_comments():
+    text = ("; Title\n;inherits: a, b\n;; inherits: c\n\n(x) @definition.class\n"
+            "; inherits: not_this_one\n")
+    assert languages.inherited(text) == ["a", "b", "c"]
+    assert languages.inherited("(x) @definition.class\n") == []
+
+
+def test_inherited_patterns_follow_the_files_own_and_each_file_comes_once(tmp_path, monkeypatch):
+    files = {"top": "; inherits: mid, base\n(top)\n", "mid": "; inherits: base, top\n(mid)\n", "base": "(base)\n"}
+    for name, text in files.items():
+        (tmp_path / f"{name}.scm").write_text(text)
+    monkeypatch.setattr(languages, "QUERIES_DIR", str(tmp_path))
+    assert languages.query_files("top") == ["top", "mid", "base"]
+    with pytest.raises(ValueError):
+        languages.query_files("../top")
+
+
+def test_the_shipped_inheritance_and_its_version():
+    """TypeScript's own imports come before the shared ones (so `import type` wins), and the
+    extractor version hashes the inherited file too."""
+    assert languages.query_files("typescript") == ["typescript", "_ecma"]
+    assert languages.query_files("cpp") == ["cpp", "_c_family"]
+    text = languages.query_text("typescript")
+    assert text.index('(#set! import.kind "type")') < text.index("(#not-eq? @name \"require\")")
+    facts = {f["source_id"]: f["data"] for f in facts_of("t.ts", "import type { A } from './a';\n")}
+    assert facts["t.ts::./a"]["import_kind"] == "type"
+
+
+def test_the_extractor_version_follows_an_inherited_file(tmp_path, monkeypatch):
+    import shutil
+
+    shutil.copytree(languages.QUERIES_DIR, tmp_path / "q")
+    monkeypatch.setattr(languages, "QUERIES_DIR", str(tmp_path / "q"))
+    languages.extractor_version.cache_clear()
+    try:
+        before = languages.extractor_version("javascript")
+        with open(tmp_path / "q" / "_ecma.scm", "a") as fh:
+            fh.write("\n; a change\n")
+        languages.extractor_version.cache_clear()
+        assert languages.extractor_version("javascript") != before
+    finally:
+        languages.extractor_version.cache_clear()
 
 def test_a_missing_old_blob_falls_back_to_the_facts_in_the_log(repo, scrape):
     repo.commit("1", {"a.py": V1})

@@ -1,6 +1,6 @@
 """Go facts: the fixture's exact facts, plus receiver qualification and error results."""
 
-from patina.sources.code.testing import check_fixture, facts_of
+from codeutil import check_fixture, facts_of
 
 
 def test_fixture_facts():
@@ -22,7 +22,7 @@ def test_multi_name_fields_are_separate_members():
 
 
 def test_history_add_change_rename_delete(repo, scrape):
-    from patina.sources.code.testing import step
+    from codeutil import step
 
     v1 = "package db\n\ntype Store struct{}\n\nfunc (s *Store) Open() error { return nil }\n"
     v2 = "package db\n\ntype Store struct{}\n\nfunc (s *Store) Open(path string) error { return nil }\n\nfunc New() *Store { return nil }\n"

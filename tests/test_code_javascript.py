@@ -1,6 +1,6 @@
 """JavaScript / JSX facts: the fixture's exact facts, plus visibility and import cases."""
 
-from patina.sources.code.testing import check_fixture, facts_of
+from codeutil import check_fixture, facts_of
 
 
 def test_fixture_facts():
@@ -28,7 +28,7 @@ def test_require_is_an_import_not_a_call_and_local_arrows_are_not_definitions():
 
 
 def test_history_add_change_rename_delete(repo, scrape):
-    from patina.sources.code.testing import step
+    from codeutil import step
 
     v1 = "export class Store {\n  open(path) { return load(path); }\n}\n"
     v2 = "export class Store {\n  open(path, mode) { return load(path); }\n  close() {}\n}\n"

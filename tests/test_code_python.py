@@ -1,6 +1,6 @@
 """Python facts: the fixture's exact facts, plus the cases the fixture cannot show."""
 
-from patina.sources.code.testing import check_fixture, facts_of
+from codeutil import check_fixture, facts_of
 
 
 def test_fixture_facts():
@@ -39,7 +39,7 @@ def test_signature_hash_ignores_position_but_not_parameters():
 
 
 def test_history_add_change_rename_delete(repo, scrape):
-    from patina.sources.code.testing import step
+    from codeutil import step
 
     v1 = "class Store:\n    def open(self):\n        pass\n"
     v2 = "class Store:\n    def open(self, mode):\n        pass\n"

@@ -1,6 +1,6 @@
 """Rust facts: the fixture's exact facts, plus flags the fixture makes hard to isolate."""
 
-from patina.sources.code.testing import check_fixture, facts_of
+from codeutil import check_fixture, facts_of
 
 
 def test_fixture_facts():
@@ -28,7 +28,7 @@ def test_trait_impl_methods_are_public_without_pub():
 
 
 def test_history_add_change_rename_delete(repo, scrape):
-    from patina.sources.code.testing import step
+    from codeutil import step
 
     v1 = "pub fn open(p: &str) -> u8 { 0 }\n"
     v2 = "pub fn open(p: &str, mode: u8) -> u8 { 0 }\n\nfn close() {}\n"

@@ -1,6 +1,6 @@
 """Solidity facts: the fixture's exact facts, plus the cases the fixture cannot show."""
 
-from patina.sources.code.testing import check_fixture, facts_of
+from codeutil import check_fixture, facts_of
 
 
 def by_id(facts):
@@ -41,3 +41,20 @@ def test_non_utf8_and_deep_nesting_never_raise():
     src = "contract D {\n  function deep() public {" + "{" * depth + "f();" + "}" * depth + "}\n}\n"
     deep = by_id(facts_of("D.sol", src))
     assert ("code.call", "D.sol::D::deep->f") in deep
+
+
+def test_default_visibilities_come_from_the_query():
+    """Without a visibility keyword the Solidity default applies ((#set! visibility) in the
+    query); a declared keyword wins wherever it sits."""
+    src = ("function free() pure {}\n"
+           "function free2() public pure {}\n"
+           "interface I {\n  function f();\n}\n"
+           "contract C {\n  uint s;\n  uint constant public K = 1;\n  uint public p;\n"
+           "  modifier m() { _; }\n  event E();\n  function g() {}\n  receive() external payable {}\n}\n")
+    facts = by_id(facts_of("v.sol", src))
+    vis = {sid.split("::", 1)[1]: (data["visibility"], data.get("kind")) for (_, sid), data in facts.items()
+           if "visibility" in data and not sid.endswith(("::C", "::I"))}
+    assert vis == {"free": ("internal", "function"), "free2": ("public", "function"),
+                   "I::f": ("external", "method"), "C::s": ("internal", "state"), "C::p": ("public", "state"),
+                   "C::m": ("internal", "modifier"), "C::E": ("public", "event"), "C::g": ("public", "method"),
+                   "C::receive": ("external", "receive")}

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from patina.sources.code.testing import check_fixture, facts_of
+from codeutil import check_fixture, facts_of
 
 QUERIES = Path(__file__).resolve().parents[1] / "patina" / "sources" / "code" / "queries"
 
@@ -32,8 +32,18 @@ def test_overload_signatures_keep_the_first_and_accessibility_is_read():
     assert facts[("code.member", "a.ts::K::q")]["visibility"] == "protected"
 
 
+def test_explicit_visibility_inside_a_function_is_not_local():
+    """A mixin's anonymous class: its members' innermost definition is a function, so they are
+    ``local`` (the framework's rule) unless they carry an accessibility modifier or a #name."""
+    facts = {(f["event_type"], f["source_id"]): f["data"] for f in facts_of(
+        "m.ts", "export const M = (B: any) => class extends B {\n"
+                "  private a = 1;\n  #b = 2;\n  c() {}\n  protected d(): void {}\n};\n")}
+    vis = {sid.split("::", 1)[1]: data["visibility"] for (event, sid), data in facts.items() if "visibility" in data}
+    assert vis == {"M": "public", "M::a": "private", "M::#b": "private", "M::c": "local", "M::d": "protected"}
+
+
 def test_history_add_change_rename_delete(repo, scrape):
-    from patina.sources.code.testing import step
+    from codeutil import step
 
     v1 = "export interface Db {\n  open(p: string): void;\n}\n"
     v2 = "export interface Db {\n  open(p: string, m: number): void;\n}\nexport type Id = string;\n"

@@ -11,9 +11,6 @@ walks every node (large files): nesting is computed from byte ranges with a stac
 
 from __future__ import annotations
 
-import hashlib
-import json
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,33 +22,9 @@ from patina.sources.code.facts import (
     FileFacts,
 )
 from patina.sources.code.languages import LanguageUnavailable, load
+from patina.sources.code.plugin import bare_type, collapse, node_text, qualifier_parts, signature_hash
 
-_GENERIC = re.compile(r"<[^<>]*>|\[[^\[\]]*\]")
 HEADER_MAX = 200
-
-
-def node_text(node: Any) -> str:
-    """A node's source text (invalid UTF-8 replaced, never raises)."""
-    raw = node.text
-    return raw.decode("utf-8", "replace") if raw is not None else ""
-
-
-def collapse(text: str) -> str:
-    """Whitespace runs as one space, trimmed (a fast path for plain identifiers)."""
-    if text.isidentifier():
-        return text
-    return " ".join(text.split())
-
-
-def type_text(node: Any) -> str | None:
-    """A type annotation's text without a leading ``:`` or ``->`` (TS ``: T``, Python ``-> T``)."""
-    if node is None:
-        return None
-    text = collapse(node_text(node))
-    for prefix in (":", "->"):
-        if text.startswith(prefix):
-            text = text[len(prefix):].lstrip()
-    return text or None
 
 
 @dataclass
@@ -83,15 +56,6 @@ class Definition:
     @staticmethod
     def text(node: Any) -> str:
         return node_text(node)
-
-
-def qualifier_parts(text: str) -> list[str]:
-    """``*Store[T]`` -> ["Store"]; ``a::b::C<T>`` -> ["a", "b", "C"]; ``pkg.Type`` -> ["pkg", "Type"]."""
-    prev = None
-    while prev != text:
-        prev, text = text, _GENERIC.sub("", text)
-    text = re.sub(r"\b(?:mut|const)\b|[\s*&]", "", text)
-    return [p for p in re.split(r"::|\.", text) if p]
 
 
 def count_errors(root: Any) -> int:
@@ -135,11 +99,6 @@ def safe_extract(lang_name: str, data: bytes) -> FileFacts | str:
         return f"code: extraction failed for a {lang_name} file: {exc.__class__.__name__}: {exc}"
 
 
-# One encoder for every signature hash: ``json.dumps(x, ensure_ascii=False)`` builds a new
-# encoder per call; this one gives the same text.
-_SIGNATURE_JSON = json.JSONEncoder(ensure_ascii=False).encode
-
-
 class _Builder:
     """Turns one file's query matches into facts.
 
@@ -151,6 +110,7 @@ class _Builder:
     def __init__(self, loaded: Any, root: Any, matches: list[tuple[int, dict[str, list[Any]]]],
                  data: bytes | None = None) -> None:
         self.loaded = loaded
+        self.function_locals = loaded.spec.function_locals
         self.query = loaded.query
         self.root = root
         self.matches = matches
@@ -330,25 +290,34 @@ class _Builder:
             type_node = d.capture("type")
             return {"name": d.name, "qualified_name": d.qualified_name, "kind": kind,
                     "type": self._type_text(type_node), "line": line}
-        header = self._first_line(d.node)
+        node = d.node
+        if d.settings.get("header") == "parent" and node.parent is not None:
+            node = node.parent  # e.g. a C typedef captured on its declarator: the typedef's lines
         return {"name": d.name, "qualified_name": d.qualified_name, "kind": kind, "visibility": visibility,
-                "definition": collapse(header)[:HEADER_MAX], "line": line, "end_line": d.node.end_point[0] + 1}
+                "definition": collapse(self._first_line(node))[:HEADER_MAX], "line": node.start_point[0] + 1,
+                "end_line": node.end_point[0] + 1}
 
     def _type_text(self, node: Any) -> str | None:
-        """:func:`type_text` with the builder's text access."""
+        """:func:`.plugin.type_text` with the builder's text access."""
         if node is None:
             return None
-        text = collapse(self._text(node))
-        for prefix in (":", "->"):
-            if text.startswith(prefix):
-                text = text[len(prefix):].lstrip()
-        return text or None
+        return bare_type(collapse(self._text(node)))
 
     def _visibility(self, d: Definition, hook: Any) -> str:
-        if hook is not None:
-            return str(hook(d))
+        """The first of (CONTRACT.md section 1, Visibility): ``local`` for a definition directly in a
+        function, in a language that opts in and without an explicit ``@visibility``; the
+        hook's answer (None: no answer); the ``@visibility`` text; the pattern's
+        ``(#set! visibility ...)``; ``public``."""
         vis = d.capture("visibility")
-        return collapse(self._text(vis)).lower() if vis is not None else "public"
+        if vis is None and self.function_locals and d.parent is not None and d.parent.kind in FUNCTION_KINDS:
+            return "local"
+        if hook is not None:
+            found = hook(d)
+            if found is not None:
+                return str(found)
+        if vis is not None:
+            return collapse(self._text(vis)).lower()
+        return str(d.settings.get("visibility") or "public")
 
     def _function(self, d: Definition, kind: str, line: int, visibility: str,
                   hooks: dict[str, Any]) -> dict[str, Any]:
@@ -369,8 +338,7 @@ class _Builder:
         return_type = self._type_text(d.capture("return_type"))
         hook_rr = hooks.get("returns_result")
         returns_result = bool(hook_rr(return_type, d)) if hook_rr is not None else False
-        signature = [d.name, params, return_type, sorted(mods), visibility]
-        sig_hash = hashlib.sha256(_SIGNATURE_JSON(signature).encode()).hexdigest()[:16]
+        sig_hash = signature_hash(d.name, params, return_type, mods, visibility)
         return {
             "name": d.name, "qualified_name": d.qualified_name, "kind": kind,
             "line": line, "end_line": d.node.end_point[0] + 1,

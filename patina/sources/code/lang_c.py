@@ -7,277 +7,48 @@ What the query alone cannot say:
   rebuilt from the declaration's type plus the declarator minus the name (``store_t *``);
 - ``static`` means file-private; ``(void)`` means no parameters;
 - ``#include <x.h>`` paths lose their angle brackets;
-- a typedef that defines a named struct is captured on its declarator (so it does not become
-  the struct's scope); its header line and lines come from the whole typedef.
+- a typedef that names an anonymous struct/union/enum is not also a ``code.type`` (the
+  struct already carries the name).
 
-The helpers here are shared with :mod:`lang_cpp`. No recursion: declarators are walked with
-loops, so deep nesting cannot overflow the stack.
+The declarator rules are shared with C++: they live in :mod:`..c_family`.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import re
 from typing import Any
 
-_WS = re.compile(r"\s+")
+from patina.sources.code import c_family as cf
+from patina.sources.code.plugin import node_text, resign, root_of
 
-# Children of a declaration that belong to the declared type (not storage or linkage).
-TYPE_PARTS = frozenset({"type_qualifier"})
-DECLARATOR_WRAPPERS = frozenset({
-    "pointer_declarator", "reference_declarator", "array_declarator", "function_declarator",
-    "parenthesized_declarator", "init_declarator", "attributed_declarator",
-})
+parameters = cf.parameters
+imports = cf.include
 
-
-def text(node: Any) -> str:
-    raw = node.text if node is not None else None
-    return raw.decode("utf-8", "replace") if raw is not None else ""
-
-
-def collapse(value: str) -> str:
-    return _WS.sub(" ", value).strip()
-
-
-def base_type(decl: Any) -> str:
-    """``const unsigned long`` of a declaration: its type qualifiers and its ``type`` field,
-    without storage classes (``static``, ``extern``) or function specifiers."""
-    type_node = decl.child_by_field_name("type")
-    parts: list[str] = []
-    for child in decl.children:
-        if type_node is not None and child.id == type_node.id:
-            parts.append(text(child))
-        elif child.type in TYPE_PARTS and (type_node is None or child.start_byte < type_node.start_byte):
-            parts.append(text(child))
-    return collapse(" ".join(parts))
-
-
-def declarator_remainder(declarator: Any, name: Any, stop: Any | None = None) -> str:
-    """The declarator's text with the name (or, when ``stop`` is given, everything from the
-    ``stop`` node on) cut out: ``*`` for ``*p``, ``[32]`` for ``buf[32]``, ``(*)(int)``."""
-    raw = declarator.text or b""
-    base = declarator.start_byte
-    if stop is not None:
-        return collapse(raw[: stop.start_byte - base].decode("utf-8", "replace"))
-    before = raw[: name.start_byte - base]
-    after = raw[name.end_byte - base:]
-    return collapse((before + after).decode("utf-8", "replace"))
-
-
-def join_type(base: str, rest: str) -> str:
-    return f"{base} {rest}".strip() if rest else base
-
-
-def outer_declarator(name: Any) -> Any:
-    """Climb from a name node through declarator wrappers up to the one whose parent is a
-    declaration (a loop, bounded by the tree's depth)."""
-    node = name
-    while node.parent is not None and node.parent.type in DECLARATOR_WRAPPERS:
-        node = node.parent
-    return node
-
-
-def member_type(d: Any) -> str | None:
-    """Declared type of a field or constant: base type + declarator without the name."""
-    name = d.capture("name")
-    if name is None:
-        return None
-    top = outer_declarator(name)
-    decl = top.parent
-    if decl is None:
-        return None
-    if top.type == "init_declarator":  # `int x = 1`: the value is not part of the type
-        top = top.child_by_field_name("declarator") or name
-    return join_type(base_type(decl), declarator_remainder(top, name))
-
-
-def function_declarator_of(name: Any) -> Any | None:
-    node = name
-    while node is not None and node.type != "function_declarator":
-        node = node.parent
-    return node
-
-
-def return_type(d: Any) -> str | None:
-    """``store_t *`` for ``store_t *store_open(...)``; None when there is no declared type
-    (constructors, destructors)."""
-    if d.node.child_by_field_name("type") is None:
-        return None
-    name = d.capture("name")
-    func = function_declarator_of(name) if name is not None else None
-    top = d.node.child_by_field_name("declarator")
-    if func is None or top is None:
-        return collapse(text(d.node.child_by_field_name("type")))
-    return join_type(base_type(d.node), declarator_remainder(top, name, stop=func))
-
-
-def header_node(d: Any) -> Any:
-    """The node whose lines describe the definition (the typedef around a captured declarator)."""
-    if d.settings.get("header") == "parent" and d.node.parent is not None:
-        return d.node.parent
-    return d.node
-
-
-def storage_words(node: Any) -> set[str]:
-    return {text(c) for c in node.children if c.type == "storage_class_specifier"}
-
-
-# -- hooks -------------------------------------------------------------------------------------
 
 def visibility(d: Any) -> str:
     """``static`` functions and variables are private to the file; everything else is public."""
-    return "private" if "static" in storage_words(d.node) else "public"
+    return "private" if "static" in cf.storage_words(d.node) else "public"
 
 
 def modifiers(d: Any) -> set[str]:
-    return storage_words(d.node) | {text(c) for c in d.node.children if c.type == "type_qualifier"}
-
-
-def parameters(d: Any, node: Any) -> list[str]:
-    """Each parameter's text; ``(void)`` is no parameter."""
-    params = [collapse(text(c)) for c in node.named_children if "comment" not in c.type]
-    return [] if params == ["void"] else params
-
-
-def imports(node: Any, captures: dict[str, list[Any]]) -> list[tuple[str, list[str]]]:
-    path = (captures.get("import.path") or [None])[0]
-    if path is None:
-        return []
-    value = collapse(text(path))
-    if value.startswith("<") and value.endswith(">"):
-        value = value[1:-1]
-    return [(value.strip('"'), [])]
-
-
-# Parents under which a declaration is file-level (include guards, extern "C", namespaces).
-FILE_LEVEL = frozenset({
-    "translation_unit", "preproc_ifdef", "preproc_if", "preproc_else", "preproc_elif",
-    "preproc_elifdef", "linkage_specification", "declaration_list",
-})
-
-_QUERIES: dict[str, Any] = {}
-_DEFINED: dict[str, Any] = {"root": None, "lang": None, "names": frozenset()}
-
-
-def function_definitions(lang_name: str, root: Any) -> list[Any]:
-    """Every function_definition node of the tree (a query: no Python walk over all nodes)."""
-    from tree_sitter import Query, QueryCursor
-
-    from patina.sources.code.languages import load
-
-    query = _QUERIES.get(lang_name)
-    if query is None:
-        query = _QUERIES[lang_name] = Query(load(lang_name).language, "(function_definition) @f")
-    return list(QueryCursor(query).captures(root).get("f", []))
-
-
-def defined_names(root: Any, lang_name: str, qualify: Any) -> frozenset[str]:
-    """Qualified names of the functions the file defines (for dropping their prototypes).
-    A one-entry cache: the cached root node keeps its tree alive, so equality is reliable."""
-    if _DEFINED["root"] is not None and _DEFINED["root"] == root and _DEFINED["lang"] == lang_name:
-        return _DEFINED["names"]
-    names = set()
-    for node in function_definitions(lang_name, root):
-        name = qualify(node)
-        if name:
-            names.add(name)
-    _DEFINED.update(root=root, lang=lang_name, names=frozenset(names))
-    return _DEFINED["names"]
-
-
-def declarator_name(func_def: Any) -> Any | None:
-    """The name node inside a definition's declarator chain (``*f(...)`` -> ``f``)."""
-    decl = func_def.child_by_field_name("declarator")
-    while decl is not None and decl.type in DECLARATOR_WRAPPERS and decl.type != "function_declarator":
-        decl = decl.child_by_field_name("declarator") or (decl.named_children[0] if decl.named_children else None)
-    if decl is None or decl.type != "function_declarator":
-        return None
-    return decl.child_by_field_name("declarator")
+    return cf.storage_words(d.node) | {node_text(c) for c in d.node.children if c.type == "type_qualifier"}
 
 
 def _c_name(func_def: Any) -> str | None:
-    name = declarator_name(func_def)
-    return text(name) if name is not None and name.type == "identifier" else None
-
-
-def root_of(node: Any) -> Any:
-    while node.parent is not None:
-        node = node.parent
-    return node
-
-
-def file_level(node: Any) -> bool:
-    return node.parent is not None and node.parent.type in FILE_LEVEL
-
-
-def refine_header(fact: dict[str, Any], d: Any) -> None:
-    """Lines and header of a typedef captured on its declarator come from the typedef."""
-    node = header_node(d)
-    if node is d.node:
-        return
-    fact["definition"] = collapse(text(node).split("\n", 1)[0])[:200]
-    fact["line"] = node.start_point[0] + 1
-    fact["end_line"] = node.end_point[0] + 1
-
-
-ANONYMOUS_BODIES = frozenset({"struct_specifier", "union_specifier", "enum_specifier", "class_specifier"})
-
-
-def names_anonymous_type(d: Any) -> bool:
-    """True for ``t`` in ``typedef struct {...} t;``: the struct itself is already named ``t``."""
-    typedef = d.node.parent
-    if typedef is None or typedef.type != "type_definition":
-        return False
-    spec = typedef.child_by_field_name("type")
-    if spec is None or spec.type not in ANONYMOUS_BODIES:
-        return False
-    if spec.child_by_field_name("name") is not None or spec.child_by_field_name("body") is None:
-        return False
-    first = typedef.child_by_field_name("declarator")
-    return first is not None and first.id == d.node.id
-
-
-def resign(fact: dict[str, Any], mods: set[str]) -> None:
-    """Recompute ``signature_hash`` after a hook changed the name or return type. Mirrors
-    extract._Builder._function (name, parameters, return type, modifiers, visibility);
-    tests/test_code_c.py checks the mirror against the framework."""
-    signature = [fact["name"], fact["parameters"], fact["return_type"], sorted(mods), fact["visibility"]]
-    fact["signature_hash"] = hashlib.sha256(json.dumps(signature, ensure_ascii=False).encode()).hexdigest()[:16]
-
-
-def requalify(d: Any, fact: dict[str, Any], scope: list[str], name: str | None = None) -> None:
-    """Give a definition a new scope (and name) after the framework qualified it: the fact's
-    key, its ``qualified_name`` and the caller name of the calls inside it follow."""
-    old = d.qualified_name
-    if name is not None:
-        d.name = name
-        fact["name"] = name
-    d.scope = list(scope)
-    new = "::".join(d.scope)
-    try:
-        d.qualified_name = new
-    except AttributeError:  # a framework that derives it from ``scope``
-        pass
-    if getattr(d, "caller", None) == old:
-        d.caller = new
-    if "qualified_name" in fact:
-        fact["qualified_name"] = new
+    name = cf.declarator_name(func_def)
+    return node_text(name) if name is not None and name.type == "identifier" else None
 
 
 def refine(fact: dict[str, Any], d: Any) -> dict[str, Any] | None:
     if d.kind in ("function", "method"):
         if d.settings.get("declaration"):
-            if not file_level(d.node) or d.name in defined_names(root_of(d.node), "c", _c_name):
+            if not cf.file_level(d.node) or d.name in cf.defined_names(root_of(d.node), "c", _c_name):
                 return None
-        fact["return_type"] = return_type(d)
+        fact["return_type"] = cf.return_type(d)
         resign(fact, modifiers(d))
-    elif d.kind == "constant" and d.node.type == "declaration" and not file_level(d.node):
+    elif d.kind == "constant" and d.node.type == "declaration" and not cf.file_level(d.node):
         return None
     elif d.kind in ("member", "constant") and d.capture("type") is not None:
-        fact["type"] = member_type(d)
-    elif d.kind == "type" and names_anonymous_type(d):
+        fact["type"] = cf.member_type(d)
+    elif d.kind == "type" and cf.names_anonymous_type(d):
         return None
-    elif "definition" in fact:
-        refine_header(fact, d)
     return fact

@@ -1,7 +1,7 @@
 """C++ hooks for the code source (the mapping itself is documented in queries/cpp.scm).
 
-On top of the C rules (:mod:`lang_c`: declarator types, ``(void)``, include paths, typedef
-headers):
+On top of the C family's rules (:mod:`..c_family`: declarator types, ``(void)``, include
+paths):
 - visibility of class members follows the nearest preceding ``public:``/``protected:``/
   ``private:`` label (default ``private`` in a class, ``public`` in a struct/union); outside
   classes ``static`` or an anonymous namespace means ``private``;
@@ -18,19 +18,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from patina.sources.code import lang_c as c
-from patina.sources.code.lang_c import collapse, text
+from patina.sources.code import c_family as cf
+from patina.sources.code.plugin import collapse, node_text, qualifier_parts, requalify, resign, root_of
 
 CLASS_NODES = frozenset({"class_specifier", "struct_specifier", "union_specifier"})
 # Where a declaration may declare a function (not a function body, not a friend).
-DECLARATION_PARENTS = c.FILE_LEVEL | {"field_declaration_list", "template_declaration"}
+DECLARATION_PARENTS = cf.FILE_LEVEL | {"field_declaration_list", "template_declaration"}
 ACCESS_CLIMB = 8  # declarator -> ... -> field_declaration -> field_declaration_list
-
-
-def _qualifier_parts(value: str) -> list[str]:
-    from patina.sources.code.extract import qualifier_parts
-
-    return qualifier_parts(value)
 
 
 def _split_qualified(name: Any) -> tuple[list[str], Any]:
@@ -40,7 +34,7 @@ def _split_qualified(name: Any) -> tuple[list[str], Any]:
     while node is not None and node.type == "qualified_identifier":
         scope = node.child_by_field_name("scope")
         if scope is not None:
-            parts.extend(_qualifier_parts(text(scope)))
+            parts.extend(qualifier_parts(node_text(scope)))
         node = node.child_by_field_name("name")
     return parts, node
 
@@ -53,11 +47,11 @@ def _enclosing_scopes(node: Any) -> list[str]:
         if current.type in CLASS_NODES and current.child_by_field_name("body") is not None:
             name = current.child_by_field_name("name")
             if name is not None:
-                scopes.append([collapse(text(name))])
+                scopes.append([collapse(node_text(name))])
         elif current.type == "namespace_definition":
             name = current.child_by_field_name("name")
             if name is not None:
-                scopes.append([collapse(text(name))])
+                scopes.append([collapse(node_text(name))])
         current = current.parent
     return [part for group in reversed(scopes) for part in group]
 
@@ -65,13 +59,13 @@ def _enclosing_scopes(node: Any) -> list[str]:
 def _definition_name(func_def: Any) -> str | None:
     """The qualified name the framework gives a function definition (for dropping the
     matching declarations)."""
-    name = c.declarator_name(func_def)
+    name = cf.declarator_name(func_def)
     if name is None:
         return None
     parts, inner = _split_qualified(name)
     if inner is None:
         return None
-    return "::".join(_enclosing_scopes(func_def) + parts + [collapse(text(inner))])
+    return "::".join(_enclosing_scopes(func_def) + parts + [collapse(node_text(inner))])
 
 
 def _access_anchor(node: Any) -> tuple[Any, Any] | None:
@@ -107,10 +101,10 @@ def visibility(d: Any) -> str:
         sibling = anchor.prev_sibling
         while sibling is not None:
             if sibling.type == "access_specifier":
-                return collapse(text(sibling))
+                return collapse(node_text(sibling))
             sibling = sibling.prev_sibling
         return "private" if owner is not None and owner.type == "class_specifier" else "public"
-    if "static" in c.storage_words(d.node) or _in_anonymous_namespace(d.node):
+    if "static" in cf.storage_words(d.node) or _in_anonymous_namespace(d.node):
         return "private"
     return "public"
 
@@ -118,12 +112,12 @@ def visibility(d: Any) -> str:
 def modifiers(d: Any) -> set[str]:
     """static/inline/extern/virtual/explicit/constexpr, a ``const`` method, override/final,
     ``= 0`` (pure), ``= delete`` (deleted), ``= default`` (defaulted)."""
-    mods = set(c.storage_words(d.node))
+    mods = set(cf.storage_words(d.node))
     for child in d.node.children:
         if child.type == "virtual":
             mods.add("virtual")
         elif child.type in ("explicit_function_specifier", "type_qualifier"):
-            mods.add(collapse(text(child)))
+            mods.add(collapse(node_text(child)))
         elif child.type == "delete_method_clause":
             mods.add("deleted")
         elif child.type == "default_method_clause":
@@ -132,26 +126,26 @@ def modifiers(d: Any) -> set[str]:
                 child.type == "number_literal" and d.node.type == "field_declaration"):
             mods.add("pure")
     name = d.capture("name")
-    func = c.function_declarator_of(name) if name is not None else None
+    func = cf.function_declarator_of(name) if name is not None else None
     if func is not None:
         for child in func.children:
             if child.type == "type_qualifier":
-                mods.add(collapse(text(child)))
+                mods.add(collapse(node_text(child)))
             elif child.type in ("virtual_specifier", "noexcept"):
-                mods.add(collapse(text(child)).split("(", 1)[0])
+                mods.add(collapse(node_text(child)).split("(", 1)[0])
     return mods
 
 
-parameters = c.parameters
+parameters = cf.parameters
 
 
 def imports(node: Any, captures: dict[str, list[Any]]) -> list[tuple[str, list[str]]]:
     if node.type == "preproc_include":
-        return c.imports(node, captures)
+        return cf.include(node, captures)
     path = (captures.get("import.path") or [None])[0]
     if path is None:
         return []
-    full = collapse(text(path)).replace(" ", "")
+    full = collapse(node_text(path)).replace(" ", "")
     if captures.get("import.name") and "::" in full:  # `using std::chrono::seconds;`
         scope, name = full.rsplit("::", 1)
         return [(scope, [name])]
@@ -184,9 +178,9 @@ def _requalify(fact: dict[str, Any], d: Any) -> bool:
     parts, inner = _split_qualified(name)
     if inner is None:
         return False
-    name_text = collapse(text(inner))
+    name_text = collapse(node_text(inner))
     base = list(d.parent.scope) if d.parent is not None else []
-    c.requalify(d, fact, base + parts + [name_text], name=name_text)
+    requalify(d, fact, base + parts + [name_text], name=name_text)
     return True
 
 
@@ -199,9 +193,9 @@ def _function(fact: dict[str, Any], d: Any) -> dict[str, Any] | None:
                 parent.parent is None or parent.parent.type not in DECLARATION_PARENTS):
             return None
     out_of_line = _requalify(fact, d)
-    root = c.root_of(d.node)
+    root = root_of(d.node)
     if d.settings.get("declaration"):
-        if d.qualified_name in c.defined_names(root, "cpp", _definition_name):
+        if d.qualified_name in cf.defined_names(root, "cpp", _definition_name):
             _remember_access(root, d.qualified_name, fact["visibility"])
             return None
     elif out_of_line:
@@ -216,8 +210,8 @@ def _function(fact: dict[str, Any], d: Any) -> dict[str, Any] | None:
         fact["kind"] = "constructor"
     elif out_of_line:
         fact["kind"] = "method"
-    fact["return_type"] = c.return_type(d)
-    c.resign(fact, modifiers(d))
+    fact["return_type"] = cf.return_type(d)
+    resign(fact, modifiers(d))
     return fact
 
 
@@ -225,17 +219,15 @@ def refine(fact: dict[str, Any], d: Any) -> dict[str, Any] | None:
     if d.kind in ("function", "method"):
         return _function(fact, d)
     if d.kind == "constant" and d.node.type == "declaration":
-        if not c.file_level(d.node):
+        if not cf.file_level(d.node):
             return None
-        qualifiers = {text(q) for q in d.captures.get("_qualifier", [])}
+        qualifiers = {node_text(q) for q in d.captures.get("_qualifier", [])}
         fact["kind"] = "constexpr" if "constexpr" in qualifiers else "const"
-        fact["type"] = c.member_type(d)
+        fact["type"] = cf.member_type(d)
         return fact
     if d.kind == "member" and d.capture("type") is not None:
-        fact["type"] = c.member_type(d)
+        fact["type"] = cf.member_type(d)
         return fact
-    if d.kind == "type" and c.names_anonymous_type(d):
+    if d.kind == "type" and cf.names_anonymous_type(d):
         return None
-    if "definition" in fact:
-        c.refine_header(fact, d)
     return fact

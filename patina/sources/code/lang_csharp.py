@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from patina.sources.code.lang_c import requalify, resign
+from patina.sources.code.plugin import node_text, requalify, resign
 
 ACCESS_WORDS = ("public", "protected", "internal", "private")
 TYPE_DECLARATIONS = frozenset({
@@ -21,11 +21,6 @@ TYPE_DECLARATIONS = frozenset({
 })
 # Declarations holding the modifiers of one of their parts.
 DECLARATOR_NODES = frozenset({"variable_declarator"})
-
-
-def _text(node: Any) -> str:
-    raw = node.text if node is not None else None
-    return raw.decode("utf-8", "replace") if raw is not None else ""
 
 
 def _declaration(node: Any) -> Any:
@@ -39,7 +34,7 @@ def _declaration(node: Any) -> Any:
 
 
 def _modifier_words(decl: Any) -> list[str]:
-    return [_text(c) for c in decl.children if c.type == "modifier"]
+    return [node_text(c) for c in decl.children if c.type == "modifier"]
 
 
 def _owner(decl: Any) -> Any | None:
@@ -86,8 +81,8 @@ def imports(node: Any, captures: dict[str, list[Any]]) -> list[tuple[str, list[s
             target = child
     if target is None:
         return []
-    path = "".join(_text(target).split())
-    return [(path, [_text(alias)] if alias is not None else [])]
+    path = "".join(node_text(target).split())
+    return [(path, [node_text(alias)] if alias is not None else [])]
 
 
 def _renamed(d: Any) -> str | None:

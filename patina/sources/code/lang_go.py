@@ -5,16 +5,14 @@ from __future__ import annotations
 import re
 
 from patina.sources.code.extract import Definition
-from patina.sources.code.facts import FUNCTION_KINDS
 
 _ERROR_LAST = re.compile(r"\berror\s*\)?$")
 
 
 def visibility(d: Definition) -> str:
-    """Exported (upper-case first letter) -> public, else private (package-local); anything
-    declared inside a function body is local."""
-    if d.parent is not None and d.parent.kind in FUNCTION_KINDS:
-        return "local"
+    """Exported (upper-case first letter) -> public, else private (package-local). (Anything
+    declared inside a function body is ``local``: the framework's rule, opted into in
+    languages.py.)"""
     return "public" if d.name[:1].isupper() else "private"
 
 

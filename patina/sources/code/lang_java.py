@@ -6,8 +6,6 @@ What the query alone cannot say:
   components (public: a component is read through its public accessor);
 - modifiers: the keywords only (``static``, ``abstract``, ``final``, ``synchronized``,
   ``default``...), not the annotations;
-- every Java function lives in a type, so a plain function is always a ``method`` (also in an
-  enum constant's body, whose scope is the constant);
 - ``import a.b.C;`` is split into the container (``a.b``) and the name, like the other
   languages' imports.
 """
@@ -16,16 +14,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from patina.sources.code.plugin import node_text
+
 ACCESS = ("public", "protected", "private")
 # Declarations whose members are public without a keyword.
 PUBLIC_BODIES = frozenset({"interface_body", "annotation_type_body"})
 # Nodes whose visibility is carried by their parent declaration (one per declarator).
 DECLARATOR_NODES = frozenset({"variable_declarator"})
-
-
-def _text(node: Any) -> str:
-    raw = node.text if node is not None else None
-    return raw.decode("utf-8", "replace") if raw is not None else ""
 
 
 def _declaration(node: Any) -> Any:
@@ -39,7 +34,7 @@ def _keywords(decl: Any) -> list[str]:
     """The modifier keywords of a declaration, annotations left out."""
     for child in decl.children:
         if child.type == "modifiers":
-            return [_text(c) for c in child.children if "annotation" not in c.type]
+            return [node_text(c) for c in child.children if "annotation" not in c.type]
     return []
 
 
@@ -67,16 +62,10 @@ def imports(node: Any, captures: dict[str, list[Any]]) -> list[tuple[str, list[s
     target = next((c for c in node.named_children if c.type in ("scoped_identifier", "identifier")), None)
     if target is None:
         return []
-    full = "".join(_text(target).split())
+    full = "".join(node_text(target).split())
     if any(c.type == "asterisk" for c in node.named_children):
         return [(full, ["*"])]
     if "." in full:
         container, name = full.rsplit(".", 1)
         return [(container, [name])]
     return [(full, [])]
-
-
-def refine(fact: dict[str, Any], d: Any) -> dict[str, Any] | None:
-    if fact.get("kind") == "function":
-        fact["kind"] = "method"
-    return fact

@@ -1,11 +1,12 @@
-"""JavaScript hooks (also used by TypeScript): export-based visibility, modifier keywords."""
+"""JavaScript hooks (TypeScript and TSX use them too, see languages.py): export-based visibility,
+modifier keywords."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from patina.sources.code.extract import Definition, node_text
-from patina.sources.code.facts import FUNCTION_KINDS
+from patina.sources.code.extract import Definition
+from patina.sources.code.plugin import node_text
 
 _KEYWORDS = ("async", "static", "get", "set", "*", "abstract", "readonly", "declare", "override")
 
@@ -19,20 +20,18 @@ def _is_exported(node: Any) -> bool:
 
 
 def visibility(d: Definition) -> str:
-    """``#x`` -> private; TS accessibility modifiers as written; class members otherwise public.
-    Module-level definitions are ``public`` when exported, else ``module``; definitions inside a
-    function are ``local``."""
+    """``#x`` -> private; TS accessibility modifiers as written (both are captured as
+    @visibility, so the framework's ``local`` rule leaves them alone); module-level
+    definitions (and those of a namespace) are ``public`` when exported, else ``module``;
+    class members are public. (Definitions inside a function are ``local``: the framework's
+    rule, opted into in languages.py.)"""
     if d.name.startswith("#"):
         return "private"
-    for child in d.node.children:
-        if child.type == "accessibility_modifier":
-            return node_text(child)
+    vis = d.capture("visibility")
+    if vis is not None:
+        return node_text(vis)
     parent = d.parent
-    if parent is None:
-        return "public" if _is_exported(d.node) else "module"
-    if parent.kind in FUNCTION_KINDS:
-        return "local"
-    if parent.kind in ("namespace", "module"):
+    if parent is None or parent.kind in ("namespace", "module"):
         return "public" if _is_exported(d.node) else "module"
     return "public"
 

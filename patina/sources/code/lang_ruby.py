@@ -14,34 +14,29 @@ from __future__ import annotations
 
 from typing import Any
 
-from patina.sources.code.lang_c import requalify
+from patina.sources.code.plugin import node_text, requalify, root_of
 
 SECTION_WORDS = frozenset({"private", "protected", "public"})
 CLASS_METHOD_WORDS = {"private_class_method": "private", "public_class_method": "public"}
 ALWAYS_PRIVATE = frozenset({"initialize", "initialize_copy", "respond_to_missing?"})
 
 
-def _text(node: Any) -> str:
-    raw = node.text if node is not None else None
-    return raw.decode("utf-8", "replace") if raw is not None else ""
-
-
 def _symbol_name(node: Any) -> str | None:
     """``:m`` or ``"m"`` as an argument naming a method."""
     if node.type == "simple_symbol":
-        return _text(node).lstrip(":")
+        return node_text(node).lstrip(":")
     if node.type == "string":
-        return _text(node).strip("\"'")
+        return node_text(node).strip("\"'")
     return None
 
 
 def _call_word(node: Any) -> str | None:
     """The method name of a receiver-less call (or bare identifier) like ``private``."""
     if node.type == "identifier":
-        return _text(node)
+        return node_text(node)
     if node.type == "call" and node.child_by_field_name("receiver") is None:
         method = node.child_by_field_name("method")
-        return _text(method) if method is not None else None
+        return node_text(method) if method is not None else None
     return None
 
 
@@ -80,14 +75,8 @@ class _Body:
 _BODIES: dict[str, Any] = {"root": None, "bodies": {}}
 
 
-def _root(node: Any) -> Any:
-    while node.parent is not None:
-        node = node.parent
-    return node
-
-
 def _body_info(body: Any) -> _Body:
-    root = _root(body)
+    root = root_of(body)
     if _BODIES["root"] is None or not _BODIES["root"] == root:
         _BODIES.update(root=root, bodies={})
     info = _BODIES["bodies"].get(body.id)
@@ -152,12 +141,12 @@ def refine(fact: dict[str, Any], d: Any) -> dict[str, Any] | None:
         name = _plain_name(d)
         requalify(d, fact, d.scope[:-1] + [name], name=name)
         attr = d.capture("_attr")
-        fact["kind"] = _text(attr) if attr is not None else "attr"
+        fact["kind"] = node_text(attr) if attr is not None else "attr"
         return fact
     singleton = node.type == "singleton_method" or (node.type == "method" and _in_singleton_class(node))
     if singleton:
         obj = node.child_by_field_name("object")
-        owner = _text(obj) if obj is not None else "self"
+        owner = node_text(obj) if obj is not None else "self"
         requalify(d, fact, d.scope[:-1] + [f"{owner}.{d.name}"])
         fact["kind"] = "singleton_method"
     return fact

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from patina.sources.code.extract import Definition, collapse, node_text
+from patina.sources.code.extract import Definition
+from patina.sources.code.plugin import collapse, node_text
 
 _MUT_SELF = re.compile(r"^&\s*(?:'\w+\s+)?mut\s+self$|^(?:mut\s+)?self\s*:\s*&\s*(?:'\w+\s+)?mut\s+Self$")
 _RESULT = re.compile(r"^(?:[\w:]+::)?Result\b")

@@ -29,6 +29,9 @@ class LanguageSpec(NamedTuple):
     grammar_function: str  # its function returning the language pointer, e.g. "language"
     lang_module: str | None  # optional hooks: patina.sources.code.lang_<lang_module>
     query: str | None = None  # the query file queries/<query>.scm (default: the name)
+    # Definitions directly inside a function-like definition get visibility "local" (unless
+    # the query captured an explicit @visibility): CONTRACT.md section 1, Visibility.
+    function_locals: bool = False
 
     @property
     def query_name(self) -> str:
@@ -36,14 +39,17 @@ class LanguageSpec(NamedTuple):
 
 
 LANGUAGES: tuple[LanguageSpec, ...] = (
-    LanguageSpec("python", (".py",), "tree_sitter_python", "language", "python"),
+    LanguageSpec("python", (".py",), "tree_sitter_python", "language", "python", function_locals=True),
     LanguageSpec("rust", (".rs",), "tree_sitter_rust", "language", "rust"),
-    LanguageSpec("go", (".go",), "tree_sitter_go", "language", "go"),
+    LanguageSpec("go", (".go",), "tree_sitter_go", "language", "go", function_locals=True),
     LanguageSpec("javascript", (".js", ".jsx", ".mjs", ".cjs"), "tree_sitter_javascript", "language",
-                 "javascript"),
-    LanguageSpec("typescript", (".ts",), "tree_sitter_typescript", "language_typescript", "typescript"),
+                 "javascript", function_locals=True),
+    # TypeScript's hooks are JavaScript's (accessibility modifiers included).
+    LanguageSpec("typescript", (".ts",), "tree_sitter_typescript", "language_typescript", "javascript",
+                 function_locals=True),
     # TSX is TypeScript's grammar plus JSX: the same rules apply.
-    LanguageSpec("tsx", (".tsx",), "tree_sitter_typescript", "language_tsx", "typescript", "typescript"),
+    LanguageSpec("tsx", (".tsx",), "tree_sitter_typescript", "language_tsx", "javascript", "typescript",
+                 function_locals=True),
     LanguageSpec("c", (".c", ".h"), "tree_sitter_c", "language", "c"),
     LanguageSpec("cpp", (".cpp", ".cc", ".cxx", ".hpp", ".hh", ".hxx"), "tree_sitter_cpp", "language", "cpp"),
     LanguageSpec("solidity", (".sol",), "tree_sitter_solidity", "language", "solidity"),
@@ -58,6 +64,54 @@ _BY_EXT: dict[str, str] = {ext: spec.name for spec in LANGUAGES for ext in spec.
 
 def query_path(name: str) -> str:
     return os.path.join(QUERIES_DIR, f"{BY_NAME[name].query_name}.scm")
+
+
+_INHERITS = re.compile(r";+\s*inherits:\s*(.*)")
+_QUERY_NAME = re.compile(r"[A-Za-z0-9_]+")
+
+
+def inherited(text: str) -> list[str]:
+    """The query files named by ``; inherits: a, b`` lines in a file's leading comments (the
+    comment block before its first pattern)."""
+    names: list[str] = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        if not line.startswith(";"):
+            break
+        found = _INHERITS.fullmatch(line)
+        if found:
+            names.extend(n.strip() for n in found.group(1).split(",") if n.strip())
+    return names
+
+
+def _read_query(query_name: str) -> str:
+    if not _QUERY_NAME.fullmatch(query_name):
+        raise ValueError(f"not a query file name: {query_name!r}")
+    with open(os.path.join(QUERIES_DIR, f"{query_name}.scm"), encoding="utf-8") as fh:
+        return fh.read()
+
+
+def query_files(query_name: str) -> list[str]:
+    """``query_name`` and the query files it inherits, in the order the loader joins them: a
+    file's own patterns first (the first pattern that matches a node wins, so a file's
+    patterns override what it inherits), then each inherited file's, depth first. A file
+    appears once (a cycle ends). Raises OSError or ValueError for a missing or misnamed file."""
+    order: list[str] = []
+    stack = [query_name]
+    while stack:
+        name = stack.pop()
+        if name in order:
+            continue
+        order.append(name)
+        stack.extend(reversed(inherited(_read_query(name))))
+    return order
+
+
+def query_text(name: str) -> str:
+    """The query the loader compiles for language ``name``: see :func:`query_files`."""
+    return "\n".join(_read_query(q) for q in query_files(BY_NAME[name].query_name))
 
 
 @lru_cache(maxsize=1)
@@ -135,16 +189,15 @@ def _strip_comments(chunk: str) -> str:
 
 
 class LoadedLanguage:
-    """A language ready to parse: tree-sitter objects plus the optional hook module."""
+    """A language ready to parse: tree-sitter objects plus the optional hook functions."""
 
-    def __init__(self, spec: LanguageSpec, language: Any, query: Any, hooks: Any,
+    def __init__(self, spec: LanguageSpec, language: Any, query: Any,
                  pattern_info: dict[int, tuple[str | None, dict[str, Any]]] | None = None,
                  extra_settings: dict[int, dict[str, Any]] | None = None, parser: Any = None,
                  cursor: Any = None, hooks_by_name: dict[str, Callable[..., Any]] | None = None) -> None:
         self.spec = spec
         self.language = language  # tree_sitter.Language
         self.query = query  # tree_sitter.Query
-        self.hooks = hooks  # the lang_<x> module, or None
         # pattern index -> (role capture name, #set! settings): filled on first use by the extractor
         self.pattern_info = pattern_info if pattern_info is not None else {}
         # settings lifted out of the query text (see split_settings), by pattern index
@@ -154,9 +207,6 @@ class LoadedLanguage:
         self.cursor = cursor  # tree_sitter.QueryCursor
         # the hook functions the module defines, by name (looked up once, not per definition)
         self.hooks_by_name = hooks_by_name if hooks_by_name is not None else {}
-
-    def hook(self, name: str) -> Callable[..., Any] | None:
-        return getattr(self.hooks, name, None) if self.hooks is not None else None
 
 
 class LanguageUnavailable(Exception):
@@ -204,8 +254,7 @@ def _load_uncached(name: str) -> LoadedLanguage | LanguageUnavailable:
     try:
         from tree_sitter import Query
 
-        with open(query_path(name), encoding="utf-8") as fh:
-            text, extra, patterns = split_settings(fh.read())
+        text, extra, patterns = split_settings(query_text(name))
         query = Query(language, text)
     except Exception as exc:  # noqa: BLE001
         return LanguageUnavailable(f"code: queries/{name}.scm is invalid, skipping {name} files: "
@@ -226,7 +275,7 @@ def _load_uncached(name: str) -> LoadedLanguage | LanguageUnavailable:
     from tree_sitter import Parser, QueryCursor
 
     found = {name: getattr(hooks, name) for name in HOOK_NAMES if callable(getattr(hooks, name, None))}
-    return LoadedLanguage(spec, language, query, hooks, extra_settings=extra, parser=Parser(language),
+    return LoadedLanguage(spec, language, query, extra_settings=extra, parser=Parser(language),
                           cursor=QueryCursor(query), hooks_by_name=found)
 
 
@@ -247,26 +296,38 @@ def _grammar_stamp(module: str) -> str:
     return repr(entries)
 
 
+# The framework's modules that decide facts: the extractor, and what hook modules import.
+FRAMEWORK_FILES = ("extract.py", "facts.py", "plugin.py", "c_family.py")
+
+
 @lru_cache(maxsize=None)
 def extractor_version(name: str) -> str:
-    """Hash of everything that decides a language's facts: the framework's extractor, the
-    language's .scm, its hook module and the grammar's version. Part of the cache key, so a
-    changed query never serves stale facts."""
+    """Hash of everything that decides a language's facts: the framework's modules, the
+    language's .scm and the files it inherits, its hook module, its registry entry and the
+    grammar's version. Part of the cache key, so a changed query or helper never serves stale
+    facts."""
     import hashlib  # not at module level: this module is on the hook path
 
     digest = hashlib.sha256()
     here = os.path.dirname(__file__)
     spec = BY_NAME[name]
-    files = ["extract.py", "facts.py", os.path.join("queries", f"{spec.query_name}.scm")]
+    try:
+        queries = query_files(spec.query_name)
+    except (OSError, ValueError):
+        queries = [spec.query_name]  # load() reports it; the version only has to differ
+    files = [(rel, os.path.join(here, rel)) for rel in FRAMEWORK_FILES]
+    files.extend((f"queries/{q}.scm", os.path.join(QUERIES_DIR, f"{q}.scm")) for q in queries)
     if spec.lang_module:
-        files.append(f"lang_{spec.lang_module}.py")
-    for rel in files:
+        rel = f"lang_{spec.lang_module}.py"
+        files.append((rel, os.path.join(here, rel)))
+    for rel, path in files:
         digest.update(rel.encode() + b"\0")
         try:
-            with open(os.path.join(here, rel), "rb") as fh:
+            with open(path, "rb") as fh:
                 digest.update(fh.read())
         except OSError:
             digest.update(b"-")
         digest.update(b"\0")
+    digest.update(repr(spec).encode())  # the registry entry's data (function_locals, hook module)
     digest.update(_grammar_stamp(spec.grammar_module).encode())
     return digest.hexdigest()[:16]

@@ -1,4 +1,7 @@
 ; Patina code facts for C (tree-sitter-c 0.24).
+; inherits: _c_family
+; (typedefs, unions, enums, enumerators, macros and includes: _c_family.scm, after the
+; patterns below)
 ;
 ; Mapping (decided here, see also lang_c.py):
 ;   code.function  function definitions (with a body) and prototypes at file level
@@ -59,45 +62,9 @@
   (#set! declaration "true")) @definition.function
 
 ; ---- types -----------------------------------------------------------------
-(type_definition
-  type: (struct_specifier !name body: (field_declaration_list))
-  declarator: (type_identifier) @name) @definition.struct
-
-(type_definition
-  type: (union_specifier !name body: (field_declaration_list))
-  declarator: (type_identifier) @name
-  (#set! kind "union")) @definition.union
-
-(type_definition
-  type: (enum_specifier !name body: (enumerator_list))
-  declarator: (type_identifier) @name) @definition.enum
-
-; Every typedef name, captured on its declarator so that a struct defined inside the typedef
-; is not scoped under it; lang refine takes the lines from the typedef and drops the name
-; of an anonymous struct/union/enum (already a fact above).
-(type_definition
-  declarator: [
-    (type_identifier) @name @definition.type
-    (pointer_declarator declarator: (type_identifier) @name) @definition.type
-    (function_declarator
-      declarator: (parenthesized_declarator
-        (pointer_declarator declarator: (type_identifier) @name))) @definition.type
-  ]
-  (#set! kind "typedef")
-  (#set! header "parent"))
-
 (struct_specifier
   name: (type_identifier) @name
   body: (field_declaration_list)) @definition.struct
-
-(union_specifier
-  name: (type_identifier) @name
-  body: (field_declaration_list)
-  (#set! kind "union")) @definition.union
-
-(enum_specifier
-  name: (type_identifier) @name
-  body: (enumerator_list)) @definition.enum
 
 ; ---- members ---------------------------------------------------------------
 (field_declaration
@@ -114,31 +81,13 @@
   ]
   (#set! kind "field"))
 
-(enumerator
-  name: (identifier) @name
-  (#set! kind "variant")) @definition.member
-
 ; ---- constants -------------------------------------------------------------
-(preproc_def
-  name: (identifier) @name
-  value: (preproc_arg)
-  (#set! kind "macro")) @definition.constant
-
 ; `const` variables: kept by lang_c only at file level.
 (declaration
   (type_qualifier "const")
   type: (_) @type
   declarator: (init_declarator declarator: (identifier) @name)
   (#set! kind "const")) @definition.constant
-
-; ---- imports ---------------------------------------------------------------
-(preproc_include
-  path: (system_lib_string) @import.path
-  (#set! import.kind "system")) @reference.import
-
-(preproc_include
-  path: (string_literal) @import.path
-  (#set! import.kind "local")) @reference.import
 
 ; ---- calls -----------------------------------------------------------------
 (call_expression

@@ -1,4 +1,7 @@
 ; Patina code facts for C++ (tree-sitter-cpp 0.23).
+; inherits: _c_family
+; (typedefs, unions, enums, enumerators, macros and includes: _c_family.scm, after the
+; patterns below)
 ;
 ; Mapping (decided here, see also lang_cpp.py):
 ;   namespace      `namespace kv {...}` is a scope only: it qualifies what it contains
@@ -77,33 +80,6 @@
   name: [(type_identifier) (template_type)] @name
   body: (field_declaration_list)) @definition.class
 
-(type_definition
-  type: (struct_specifier !name body: (field_declaration_list))
-  declarator: (type_identifier) @name) @definition.struct
-
-(type_definition
-  type: (union_specifier !name body: (field_declaration_list))
-  declarator: (type_identifier) @name
-  (#set! kind "union")) @definition.union
-
-(type_definition
-  type: (enum_specifier !name body: (enumerator_list))
-  declarator: (type_identifier) @name) @definition.enum
-
-; Every typedef name, captured on its declarator so that a struct defined inside the typedef
-; is not scoped under it; lang refine takes the lines from the typedef and drops the name
-; of an anonymous struct/union/enum (already a fact above).
-(type_definition
-  declarator: [
-    (type_identifier) @name @definition.type
-    (pointer_declarator declarator: (type_identifier) @name) @definition.type
-    (function_declarator
-      declarator: (parenthesized_declarator
-        (pointer_declarator declarator: (type_identifier) @name))) @definition.type
-  ]
-  (#set! kind "typedef")
-  (#set! header "parent"))
-
 (alias_declaration
   name: (type_identifier) @name
   (#set! kind "alias")) @definition.type
@@ -111,15 +87,6 @@
 (struct_specifier
   name: [(type_identifier) (template_type)] @name
   body: (field_declaration_list)) @definition.struct
-
-(union_specifier
-  name: (type_identifier) @name
-  body: (field_declaration_list)
-  (#set! kind "union")) @definition.union
-
-(enum_specifier
-  name: (type_identifier) @name
-  body: (enumerator_list)) @definition.enum
 
 ; ---- members ---------------------------------------------------------------
 (field_declaration
@@ -136,16 +103,7 @@
   ]
   (#set! kind "field"))
 
-(enumerator
-  name: (identifier) @name
-  (#set! kind "variant")) @definition.member
-
 ; ---- constants -------------------------------------------------------------
-(preproc_def
-  name: (identifier) @name
-  value: (preproc_arg)
-  (#set! kind "macro")) @definition.constant
-
 ; `const`/`constexpr` variables: kept by lang_cpp only at file or namespace level.
 (declaration
   [(type_qualifier "const") (type_qualifier "constexpr")] @_qualifier
@@ -153,14 +111,6 @@
   declarator: (init_declarator declarator: (identifier) @name)) @definition.constant
 
 ; ---- imports ---------------------------------------------------------------
-(preproc_include
-  path: (system_lib_string) @import.path
-  (#set! import.kind "system")) @reference.import
-
-(preproc_include
-  path: (string_literal) @import.path
-  (#set! import.kind "local")) @reference.import
-
 (using_declaration
   "namespace"
   [(identifier) (qualified_identifier)] @import.path

@@ -4,8 +4,9 @@
 ;   code.class     `class X` (kind class), `record X(...)` (kind record).
 ;   code.interface `interface X` (kind interface), `@interface X` (kind annotation).
 ;   code.enum      `enum X`.
-;   code.function  methods (kind method; also abstract/interface methods without a body and
-;                  methods of enum-constant bodies), constructors and compact record
+;   code.function  methods (kind method, captured as @definition.method: every Java function
+;                  lives in a type, also abstract/interface methods without a body and methods
+;                  of enum-constant bodies or anonymous classes), constructors and compact record
 ;                  constructors (kind constructor), annotation elements (kind method).
 ;                  Nested and local classes qualify what they contain (Outer::Inner::m).
 ;                  Packages do NOT qualify: source ids stay `path::Store::open`.
@@ -44,7 +45,7 @@
 (method_declaration
   type: (_) @return_type
   name: (identifier) @name
-  parameters: (formal_parameters) @parameters) @definition.function
+  parameters: (formal_parameters) @parameters) @definition.method
 
 (constructor_declaration
   name: (identifier) @name
@@ -55,7 +56,7 @@
 
 (annotation_type_element_declaration
   type: (_) @return_type
-  name: (identifier) @name) @definition.function
+  name: (identifier) @name) @definition.method
 
 ; ---- constants (before members: the first pattern wins) ---------------------
 ; (Keyword children, not a #match? on the modifiers' text: text predicates fail on

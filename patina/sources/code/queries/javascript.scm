@@ -1,4 +1,8 @@
 ; JavaScript / JSX facts (see ../CONTRACT.md). Specific patterns come first: the first pattern wins.
+; inherits: _ecma
+; (imports and calls: _ecma.scm, after the patterns below)
+; A `#name` is also captured as @visibility: an explicit visibility (lang_javascript reads it as
+; private), so a member of an anonymous class inside a function is not `local`.
 
 ; --- classes and their members -----------------------------------------------------------------
 
@@ -14,11 +18,11 @@
   (#set! kind "constructor")) @definition.constructor
 
 (method_definition
-  name: [(property_identifier) (private_property_identifier)] @name
+  name: [(property_identifier) (private_property_identifier) @visibility] @name
   parameters: (formal_parameters) @parameters) @definition.method
 
 (field_definition
-  property: [(property_identifier) (private_property_identifier)] @name
+  property: [(property_identifier) (private_property_identifier) @visibility] @name
   (#set! kind "field")) @definition.member
 
 ; --- functions ---------------------------------------------------------------------------------
@@ -75,55 +79,3 @@
         (variable_declarator name: (identifier) @name) @definition.constant))
   ]
   (#match? @name "^_*[A-Z][A-Z0-9_]*$"))
-
-; --- imports -----------------------------------------------------------------------------------
-
-(import_statement
-  (import_clause (identifier) @import.name)
-  source: (string) @import.path) @reference.import
-
-(import_statement
-  (import_clause (named_imports (import_specifier name: (_) @import.name)))
-  source: (string) @import.path) @reference.import
-
-(import_statement
-  (import_clause (namespace_import) @import.name)
-  source: (string) @import.path) @reference.import
-
-(import_statement
-  source: (string) @import.path) @reference.import
-
-(export_statement
-  (export_clause (export_specifier name: (_) @import.name))
-  source: (string) @import.path
-  (#set! import.kind "reexport")) @reference.import
-
-(export_statement
-  source: (string) @import.path
-  (#set! import.kind "reexport")) @reference.import
-
-(call_expression
-  function: (identifier) @_require
-  arguments: (arguments . (string) @import.path)
-  (#eq? @_require "require")
-  (#set! import.kind "require")) @reference.import
-
-(call_expression
-  function: (import)
-  arguments: (arguments . (string) @import.path)
-  (#set! import.kind "dynamic")) @reference.import
-
-; --- calls -------------------------------------------------------------------------------------
-
-(call_expression
-  function: [
-    (identifier) @name
-    (member_expression property: [(property_identifier) (private_property_identifier)] @name)
-  ]
-  (#not-eq? @name "require")) @reference.call
-
-(new_expression
-  constructor: [
-    (identifier) @name
-    (member_expression property: (property_identifier) @name)
-  ]) @reference.call

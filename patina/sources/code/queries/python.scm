@@ -6,6 +6,7 @@
   name: (identifier) @name) @definition.class
 
 (function_definition
+  "async"? @modifier
   name: (identifier) @name
   parameters: (parameters) @parameters
   return_type: (_)? @return_type) @definition.function

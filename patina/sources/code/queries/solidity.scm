@@ -11,10 +11,11 @@
 ;                  `receive`/`fallback` (kind receive/fallback), `modifier m` (kind modifier),
 ;                  `event E(...)` (kind event), `error E(...)` (kind error). Parameters are the
 ;                  declared parameters; return_type is the `returns (...)` list (`bool`,
-;                  `(uint256, bool)`). Visibility: the declared one, else the Solidity default
-;                  (functions and constructors public, interface functions external, free
-;                  functions internal, modifiers internal, events/errors public: they are part
-;                  of the ABI). is_public: public OR external (both callable from outside the
+;                  `(uint256, bool)`). Visibility: the declared one (lang_solidity), else the
+;                  Solidity default, set below as data with (#set! visibility ...): functions
+;                  and constructors public, interface functions external, free functions
+;                  internal, modifiers internal, events/errors public (they are part of the
+;                  ABI). is_public: public OR external (both callable from outside the
 ;                  contract). The modifier set holds the state mutability, virtual, override
 ;                  and the names of the modifiers invoked (`onlyOwner`), so access-control
 ;                  changes change the signature hash.
@@ -51,6 +52,17 @@
   (#set! kind "value_type")) @definition.type
 
 ; ---- functions -------------------------------------------------------------
+; A free function is callable only from code in the same unit; interface functions are external.
+(source_file
+  (function_definition
+    name: (identifier) @name) @definition.function @parameters
+  (#set! visibility "internal"))
+
+(interface_declaration
+  (_ (function_definition
+    name: (identifier) @name) @definition.function @parameters)
+  (#set! visibility "external"))
+
 (function_definition
   name: (identifier) @name) @definition.function @parameters
 
@@ -58,11 +70,17 @@
   "constructor" @name) @definition.constructor @parameters
 
 (fallback_receive_definition
-  ["receive" "fallback"] @name) @definition.function @parameters
+  "receive" @name
+  (#set! kind "receive")) @definition.function @parameters
+
+(fallback_receive_definition
+  "fallback" @name
+  (#set! kind "fallback")) @definition.function @parameters
 
 (modifier_definition
   name: (identifier) @name
-  (#set! kind "modifier")) @definition.function @parameters
+  (#set! kind "modifier")
+  (#set! visibility "internal")) @definition.function @parameters
 
 (event_definition
   name: (identifier) @name
@@ -89,12 +107,14 @@
   type: (_) @type
   (immutable)
   name: (identifier) @name
-  (#set! kind "immutable")) @definition.member
+  (#set! kind "immutable")
+  (#set! visibility "internal")) @definition.member
 
 (state_variable_declaration
   type: (_) @type
   name: (identifier) @name
-  (#set! kind "state")) @definition.member
+  (#set! kind "state")
+  (#set! visibility "internal")) @definition.member
 
 (struct_member
   type: (_) @type

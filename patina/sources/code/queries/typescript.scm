@@ -1,5 +1,9 @@
 ; TypeScript facts (see ../CONTRACT.md). TSX files use this query too (the TSX grammar is
 ; TypeScript plus JSX: see languages.py). Specific patterns come first: the first pattern wins.
+; inherits: _ecma
+; (the imports and calls JavaScript shares: _ecma.scm, after the patterns below)
+; Accessibility modifiers and `#name`s are captured as @visibility: explicit visibilities
+; (lang_javascript reads a `#name` as private), never overridden by the `local` rule.
 
 ; --- scopes ------------------------------------------------------------------------------------
 
@@ -30,6 +34,7 @@
 ; --- class and interface members ---------------------------------------------------------------
 
 (method_definition
+  (accessibility_modifier)? @visibility
   name: (property_identifier) @name
   parameters: (formal_parameters) @parameters
   (#eq? @name "constructor")
@@ -37,17 +42,20 @@
 
 [
   (method_definition
-    name: [(property_identifier) (private_property_identifier)] @name
+    (accessibility_modifier)? @visibility
+    name: [(property_identifier) (private_property_identifier) @visibility] @name
     parameters: (formal_parameters) @parameters
     return_type: (_)? @return_type)
   (abstract_method_signature
-    name: [(property_identifier) (private_property_identifier)] @name
+    (accessibility_modifier)? @visibility
+    name: [(property_identifier) (private_property_identifier) @visibility] @name
     parameters: (formal_parameters) @parameters
     return_type: (_)? @return_type)
 ] @definition.method
 
 ((public_field_definition
-   name: [(property_identifier) (private_property_identifier)] @name
+   (accessibility_modifier)? @visibility
+   name: [(property_identifier) (private_property_identifier) @visibility] @name
    type: (_)? @type) @definition.member
   (#set! kind "field"))
 
@@ -55,12 +63,14 @@
 [
   (interface_body
     (method_signature
+      (accessibility_modifier)? @visibility
       name: [(property_identifier) (private_property_identifier)] @name
       parameters: (formal_parameters) @parameters
       return_type: (_)? @return_type) @definition.method)
   (type_alias_declaration
     value: (object_type
       (method_signature
+        (accessibility_modifier)? @visibility
         name: [(property_identifier) (private_property_identifier)] @name
         parameters: (formal_parameters) @parameters
         return_type: (_)? @return_type) @definition.method))
@@ -69,11 +79,13 @@
 ([
   (interface_body
     (property_signature
+      (accessibility_modifier)? @visibility
       name: (property_identifier) @name
       type: (_)? @type) @definition.member)
   (type_alias_declaration
     value: (object_type
       (property_signature
+        (accessibility_modifier)? @visibility
         name: (property_identifier) @name
         type: (_)? @type) @definition.member))
 ]
@@ -140,7 +152,7 @@
   ]
   (#match? @name "^_*[A-Z][A-Z0-9_]*$"))
 
-; --- imports (`import type` first, so that its kind wins for the statement) ---------------------
+; --- imports: TypeScript's own (before _ecma.scm's, so that `import type` wins for the statement)
 
 (import_statement
   "type"
@@ -150,53 +162,3 @@
 (import_statement
   (import_require_clause source: (string) @import.path)
   (#set! import.kind "require")) @reference.import
-
-(import_statement
-  (import_clause (identifier) @import.name)
-  source: (string) @import.path) @reference.import
-
-(import_statement
-  (import_clause (named_imports (import_specifier name: (_) @import.name)))
-  source: (string) @import.path) @reference.import
-
-(import_statement
-  (import_clause (namespace_import) @import.name)
-  source: (string) @import.path) @reference.import
-
-(import_statement
-  source: (string) @import.path) @reference.import
-
-(export_statement
-  (export_clause (export_specifier name: (_) @import.name))
-  source: (string) @import.path
-  (#set! import.kind "reexport")) @reference.import
-
-(export_statement
-  source: (string) @import.path
-  (#set! import.kind "reexport")) @reference.import
-
-(call_expression
-  function: (identifier) @_require
-  arguments: (arguments . (string) @import.path)
-  (#eq? @_require "require")
-  (#set! import.kind "require")) @reference.import
-
-(call_expression
-  function: (import)
-  arguments: (arguments . (string) @import.path)
-  (#set! import.kind "dynamic")) @reference.import
-
-; --- calls -------------------------------------------------------------------------------------
-
-(call_expression
-  function: [
-    (identifier) @name
-    (member_expression property: [(property_identifier) (private_property_identifier)] @name)
-  ]
-  (#not-eq? @name "require")) @reference.call
-
-(new_expression
-  constructor: [
-    (identifier) @name
-    (member_expression property: (property_identifier) @name)
-  ]) @reference.call

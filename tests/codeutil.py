@@ -1,4 +1,4 @@
-"""Helpers for the per-language tests (see CONTRACT.md section 4). Not used at run time.
+"""Helpers for the code source's per-language tests (see patina/sources/code/CONTRACT.md section 4).
 
 - :func:`facts_of` -- the events the code source emits when a file is added, as plain dicts.
 - :func:`check_fixture` -- compare a fixture file's facts with its ``.expected.json``
@@ -19,7 +19,7 @@ from patina.config import Config, validate
 from patina.events import canonical_json
 from patina.sources.code.facts import diff_events
 
-FIXTURES = Path(__file__).resolve().parents[3] / "tests" / "fixtures" / "code"
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "code"
 
 
 class _Ctx:
