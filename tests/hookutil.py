@@ -6,7 +6,7 @@ import os
 
 from gitutil import PATINA, env_without_git, patina  # noqa: F401 (re-exported for the hook tests)
 from patina import repo as prepo, store
-from patina.verify import verify
+from patina.verify import run as run_verify
 
 
 def install_hooks(path) -> None:
@@ -27,8 +27,10 @@ def built_head(path) -> str | None:
 
 
 def assert_equals_fresh_build(path) -> None:
-    """The live database equals a full rebuild (every eventlog row and derived table)."""
-    result = verify(prepo.discover(str(path)))
+    """The live database equals a full rebuild (every eventlog row and derived table), once
+    the background job (if any) is done; verified under the lock, as `patina verify` does."""
+    settle(path)
+    result = run_verify(prepo.discover(str(path)))
     assert result.identical, result.summary
 
 

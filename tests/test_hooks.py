@@ -30,6 +30,7 @@ def head(repo: Repo) -> str:
 def test_post_commit_appends(hooked):
     hooked.commit("second", {"b.txt": "b\n"})
     assert built_head(hooked.path) == head(hooked)
+    settle(hooked.path)
     hooked.commit("third", {"c.txt": "c\n"})
     assert built_head(hooked.path) == head(hooked)
     assert_equals_fresh_build(hooked.path)

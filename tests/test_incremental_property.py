@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gitutil import Repo, git
-from hookutil import assert_equals_fresh_build, built_head, install_hooks, patina
+from hookutil import assert_equals_fresh_build, built_head, install_hooks, patina, settle
 
 OPS = ("commit", "commit", "commit", "branch", "checkout", "merge", "ff", "squash", "rebase", "reset",
        "amend", "cherry-pick", "revert", "pull", "session")
@@ -114,6 +114,7 @@ def test_random_git_operations_keep_the_log_equal_to_a_full_build(tmp_path_facto
             before = world.repo.head()
             hooked = world.apply(op, pick)
             if hooked and world.repo.head() != before:  # git ran a post-* hook for the move
+                settle(world.repo.path)  # (or handed it to the background job, which catches up)
                 assert built_head(world.repo.path) == world.repo.head(), op
             assert_equals_fresh_build(world.repo.path)
         # Whatever happened, the next update catches up and still equals a rebuild.

@@ -6,6 +6,8 @@ Each command lives in a module of this package and is imported only when it runs
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from patina import __version__
@@ -52,6 +54,14 @@ class LazyGroup(click.Group):
             from patina.cli.common import quiet_exit
 
             quiet_exit()
+        except SystemExit as exc:
+            from click.utils import _PacifyFlushWrapper
+
+            if isinstance(sys.stdout, _PacifyFlushWrapper):  # click met a closed stdout (EPIPE)
+                from patina.cli.common import quiet_exit
+
+                quiet_exit()
+            raise
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(name for name in COMMANDS if self._load(name) is not None)
