@@ -80,6 +80,7 @@ def connect(path: str, *, readonly: bool = False) -> sqlite3.Connection:
             conn.close()
             raise DatabaseError(f"{path} is not a readable database ({exc}): "
                                 "run `patina scrape --full` to rebuild it") from None
+        _functions(conn)
     conn.execute("PRAGMA busy_timeout = 30000")
     return conn
 
@@ -87,7 +88,19 @@ def connect(path: str, *, readonly: bool = False) -> sqlite3.Connection:
 def _open_readonly(path: str) -> sqlite3.Connection:
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
     conn.execute("PRAGMA query_only = ON")
+    _functions(conn)
     return conn
+
+
+def _functions(conn: sqlite3.Connection) -> None:
+    """SQL functions the views use that an SQLite built without its math functions lacks."""
+    try:
+        conn.execute("SELECT ln(1.0)")
+    except sqlite3.OperationalError:
+        import math
+
+        conn.create_function("ln", 1, lambda x: math.log(x) if x is not None and x > 0 else None,
+                             deterministic=True)
 
 
 def _roll_back_hot_journal(path: str) -> None:

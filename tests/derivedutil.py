@@ -21,10 +21,19 @@ def epoch(stamp: str) -> int:
 
 
 def decision(session_id: str, stamp: str, content: str, commit: str | None = None,
-             kind: str = "decision") -> Event:
+             kind: str = "decision", key: str | None = None) -> Event:
     data: dict[str, Any] = {"session_id": session_id, "content": content, "type": kind, "section": "Decisions",
                             "detail": None, "activity": None, "commit": commit}
+    if key is not None:
+        data["key"] = key
     return Event(f"session.{kind}", stamp, session_id, f"layer/sessions/{session_id}.md", data)
+
+
+def revision(session_id: str, stamp: str, keys: list[str]) -> Event:
+    """A ``session.revised`` dropping the items of these keys (as the sessions source writes it)."""
+    removed = [{"key": k, "type": "decision", "content": f"item {k}"} for k in keys]
+    return Event("session.revised", stamp, session_id, f"layer/sessions/{session_id}.md",
+                 {"session_id": session_id, "removed": removed, "deleted_file": False, "session_removed": False})
 
 
 def session_start(session_id: str, stamp: str, title: str) -> Event:
@@ -50,7 +59,7 @@ def seq_of(conn: sqlite3.Connection) -> dict[str, int]:
 
 def table(conn: sqlite3.Connection, name: str) -> list[tuple]:
     order = {"co_changes": "file_a, file_b", "author_expertise": "author, file_path",
-             "term_stats": "term", "term_corpus": "kind"}[name]
+             "term_stats": "term", "term_corpus": "kind", "term_items": "seq", "file_history": "seq, path"}[name]
     return conn.execute(f"SELECT * FROM {name} ORDER BY {order}").fetchall()  # noqa: S608
 
 

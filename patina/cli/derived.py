@@ -15,9 +15,9 @@ from patina.cli.common import db_option, handle_errors, open_repo, repo_option, 
 def materialize_cmd(full, repo_path, db_path):
     """Bring the derived tables (co_changes, author_expertise, term_stats, ...) current.
 
-    The git hooks keep the incremental ones current; batch ones (term_stats) are
-    rebuilt here when stale (`patina status` lists them). Runs under the update lock,
-    in one transaction: the database is never half-materialized.
+    Every update (`patina scrape`, the git hooks) already keeps them current; this is the
+    repair tool: it absorbs what a table missed, or with --full rebuilds them all from the
+    log. Runs under the update lock, in one transaction: never half-materialized.
 
     \b
     Examples:
