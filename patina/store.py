@@ -230,7 +230,8 @@ def fold_facts(conn: sqlite3.Connection, path: str, prefix: str) -> dict[tuple[s
     """A file's current facts of one source, folded from the log: (event_type, key) -> data.
 
     Facts are events ``<prefix>.<kind>`` with source_id ``path`` (key "") or ``path::key``;
-    ``<prefix>.removed`` {kind, name} removes one. ``file`` is left out of the data.
+    ``<prefix>.removed`` {kind, name} removes one. ``file`` and ``previous`` (a change's old
+    values) are left out of the data.
     """
     import json
 
@@ -247,6 +248,7 @@ def fold_facts(conn: sqlite3.Connection, path: str, prefix: str) -> dict[tuple[s
             facts.pop((f"{prefix}.{payload.get('kind')}", key), None)
         else:
             payload.pop("file", None)
+            payload.pop("previous", None)  # what a change replaced: not part of the fact
             facts[(event, key)] = payload
     return facts
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import glob
 import os
 import sqlite3
+from contextlib import contextmanager
 from typing import Any, Callable, Iterator
 
 from patina import config as team_config
@@ -130,6 +131,9 @@ class _Reader:
     def has_events(self, event_type: str) -> bool:
         return store.has_event(self.conn, event_type)
 
+    def open_blobs(self) -> gitcmd.BlobReader:
+        return gitcmd.BlobReader(self.git_dir)
+
 
 class _Sources:
     """The diff sources, loaded only when a commit touches a path one of them wants."""
@@ -143,6 +147,12 @@ class _Sources:
                 factory = lazy.load(spec)
                 if factory is not None:
                     self.sources.append(factory(config))
+
+    def close(self) -> None:
+        for src in self.sources:
+            close = getattr(src, "close", None)
+            if close is not None:
+                close()
 
     def route(self, rec: CommitRecord) -> list[tuple[Any, list[FileChange]]]:
         routed = []
@@ -173,9 +183,20 @@ def _events_for_batch(batch, sources: _Sources, ctx: SourceContext) -> Iterator[
         yield step.fp, events
 
 
+@contextmanager
+def source_context(conn: sqlite3.Connection, repo: Repo, config: team_config.Config,
+                   warn: Callable[[str], None]) -> Iterator[SourceContext]:
+    """What sources (and the materializers that read blobs) are handed during an update."""
+    blobs = gitcmd.BlobReader(repo.git_dir)
+    try:
+        yield SourceContext(read=_Reader(conn, repo.git_dir, blobs), config=config, warn=warn,
+                            cache_dir=os.path.join(repo.data_dir, "cache"))
+    finally:
+        blobs.close()
+
+
 def _fill(conn: sqlite3.Connection, repo: Repo, target: str, base: tuple[int, str, int] | None,
-          config: team_config.Config, progress: Progress | None, warn: Callable[[str], None],
-          max_commits: int | None) -> tuple[int, int]:
+          ctx: SourceContext, progress: Progress | None, max_commits: int | None) -> tuple[int, int]:
     """Append the steps from ``base`` (exclusive) to ``target``. Returns (events, commits)."""
     from patina import derived
     from patina.sources import git as gitsrc
@@ -186,10 +207,7 @@ def _fill(conn: sqlite3.Connection, repo: Repo, target: str, base: tuple[int, st
     chain = gitsrc.first_parent_chain(graph, target)
     steps = gitsrc.plan(graph, chain)
     reader = gitsrc.CommitReader(repo.git_dir, target)
-    blobs = gitcmd.BlobReader(repo.git_dir)
-    cache_dir = os.path.join(repo.data_dir, "cache")
-    ctx = SourceContext(read=_Reader(conn, repo.git_dir, blobs), config=config, warn=warn, cache_dir=cache_dir)
-    sources = _Sources(config)
+    sources = _Sources(ctx.config)
     pos = base[0] if base else 0
     seq = base[2] if base else 0
     n_events = n_commits = 0
@@ -219,10 +237,10 @@ def _fill(conn: sqlite3.Connection, repo: Repo, target: str, base: tuple[int, st
             if progress:
                 progress(n_commits, len(graph))
     finally:
-        blobs.close()
+        sources.close()
     store.mark_incomplete(conn, incomplete, "objects missing from the object store")
     if incomplete:
-        warn(f"{len(incomplete)} commit(s) have objects missing from the object store; "
+        ctx.warn(f"{len(incomplete)} commit(s) have objects missing from the object store; "
              "built with what was there (see `patina status`)")
     return n_events, n_commits
 
@@ -277,10 +295,10 @@ def update(repo: Repo, *, full: bool = False, until: str | None = None, progress
     return _rebuild(repo, db_path, target, config, cfg_fp, progress, _warn, max_commits, warnings, batch)
 
 
-def _absorb(conn: sqlite3.Connection, batch: bool) -> None:
+def _absorb(conn: sqlite3.Connection, batch: bool, ctx: SourceContext | None = None) -> None:
     from patina import derived
 
-    derived.absorb_all(conn)
+    derived.absorb_all(conn, ctx)
     if batch:
         stale = derived.stale(conn)
         if stale:
@@ -305,8 +323,8 @@ def _incremental(repo, db_path, target, config, cfg_fp, progress, warn, max_comm
         stored_head = store.get_meta(conn, "head")
         if stored_head == target:
             if batch and _stale(conn):
-                with store.transaction(conn):
-                    _absorb(conn, batch)
+                with store.transaction(conn), source_context(conn, repo, config, warn) as ctx:
+                    _absorb(conn, batch, ctx)
             return UpdateResult(head=target, action="unchanged", last_seq=store.last_seq(conn))
         if target is None:
             return None  # HEAD became unborn: rebuild (to an empty log)
@@ -325,8 +343,9 @@ def _incremental(repo, db_path, target, config, cfg_fp, progress, warn, max_comm
                 store.cut(conn, base[0], truncated_to)
             # Meta first: materializers read the effective config (cochange.max_files) from it.
             _write_meta(conn, repo, target, cfg_fp, config)
-            n_events, n_commits = _fill(conn, repo, target, base, config, progress, warn, max_commits)
-            _absorb(conn, batch)
+            with source_context(conn, repo, config, warn) as ctx:
+                n_events, n_commits = _fill(conn, repo, target, base, ctx, progress, max_commits)
+                _absorb(conn, batch, ctx)
             behind = _stale_batch(conn)
         return UpdateResult(head=target, action=action, events_added=n_events, commits_added=n_commits,
                             truncated_to=truncated_to, last_seq=store.last_seq(conn), stale_batch=behind)
@@ -363,8 +382,11 @@ def _rebuild(repo, db_path, target, config, cfg_fp, progress, warn, max_commits,
         n_events = n_commits = 0
         _write_meta(conn, repo, target, cfg_fp, config)  # first: materializers read the config from it
         if target is not None:
-            n_events, n_commits = _fill(conn, repo, target, None, config, progress, warn, None)
-        _absorb(conn, batch)
+            with source_context(conn, repo, config, warn) as ctx:
+                n_events, n_commits = _fill(conn, repo, target, None, ctx, progress, None)
+                _absorb(conn, batch, ctx)
+        else:
+            _absorb(conn, batch)
         behind = _stale_batch(conn)
         conn.execute("COMMIT")
         last = store.last_seq(conn)

@@ -21,14 +21,18 @@ MATERIALIZERS: list[str] = [
     "patina.derived.files:FileHistory",  # file_history, co_changes, author_expertise
     "patina.derived.terms:TermStats",
     "patina.sources.code.symbols:CodeSymbolIndex",  # FTS5 over code definitions (code source)
+    "patina.sources.code.positions:CodePositions",  # where HEAD's code facts are (code source)
     "patina.scry.index:SearchIndex",  # FTS5 over knowledge for `patina scry`
 ]
 
 
-def load_all() -> list["Materializer"]:
+def load_all(ctx=None) -> list["Materializer"]:
+    """The materializers; those marked ``uses_context`` get ``ctx`` (the pipeline's
+    SourceContext: blobs, trees, the config, the cache directory), None outside an update."""
     from patina import lazy
 
-    return [cls() for cls in map(lazy.load, MATERIALIZERS) if cls is not None]
+    return [cls(ctx) if getattr(cls, "uses_context", False) else cls()
+            for cls in map(lazy.load, MATERIALIZERS) if cls is not None]
 
 
 def rollback(conn: sqlite3.Connection, keep_through: int) -> None:
@@ -59,13 +63,14 @@ def _timestamp(conn: sqlite3.Connection, seq: int) -> str | None:
     return row[2] if row else None
 
 
-def absorb_all(conn: sqlite3.Connection) -> None:
+def absorb_all(conn: sqlite3.Connection, ctx=None) -> None:
     """Bring every incremental materializer up to the log's last seq (one that is ahead of
-    the log, which only a damaged bookkeeping could cause, is rebuilt)."""
+    the log, which only a damaged bookkeeping could cause, is rebuilt). ``ctx``: see
+    :func:`load_all`; the pipeline passes it at the end of an update, not after each batch."""
     from patina import store
 
     last_seq, last_ts = store.last_event(conn)
-    for mat in load_all():
+    for mat in load_all(ctx):
         if not mat.incremental:
             continue
         seen, _ = store.progress(conn, mat.name)
@@ -75,20 +80,26 @@ def absorb_all(conn: sqlite3.Connection) -> None:
         if seen < last_seq:
             mat.absorb(conn, seen)
         store.set_progress(conn, mat.name, last_seq, last_ts)
+        finish = getattr(mat, "finish", None)
+        if ctx is not None and finish is not None:
+            finish(conn)  # work a long build does once, at its end
 
 
-def rebuild_all(conn: sqlite3.Connection, only: list[str] | None = None) -> list[str]:
+def rebuild_all(conn: sqlite3.Connection, only: list[str] | None = None, ctx=None) -> list[str]:
     """Reset and rebuild materializers (all, or those named). Returns the names rebuilt."""
     from patina import store
 
     last_seq, last_ts = store.last_event(conn)
     done = []
-    for mat in load_all():
+    for mat in load_all(ctx):
         if only and mat.name not in only:
             continue
         mat.reset(conn)
         mat.absorb(conn, 0)
         store.set_progress(conn, mat.name, last_seq, last_ts)
+        finish = getattr(mat, "finish", None)
+        if ctx is not None and finish is not None:
+            finish(conn)
         done.append(mat.name)
     return done
 
@@ -109,21 +120,24 @@ def materialize(repo, full: bool = False, waiting=None) -> list[str]:
     from patina.errors import DatabaseError
     from patina.lock import locked
 
+    from patina.derived._common import team_config
+    from patina.update import source_context
+
     store.require(repo.db_path)
     with locked(repo.db_path, what="patina materialize", waiting=waiting):
         conn = store.connect(repo.db_path)
         try:
             if store.health(conn, quick=True) != "ok":
                 raise DatabaseError(f"{repo.db_path} is not a current Patina database: run `patina scrape`")
-            with store.transaction(conn):
+            with store.transaction(conn), source_context(conn, repo, team_config(conn), lambda _m: None) as ctx:
                 if full:
-                    return rebuild_all(conn)
+                    return rebuild_all(conn, ctx=ctx)
                 behind = stale(conn)
                 if behind:
-                    absorb_all(conn)  # incremental ones: absorb the tail (reset if ahead of the log)
+                    absorb_all(conn, ctx)  # incremental ones: absorb the tail (reset if ahead of the log)
                     still = stale(conn)  # batch ones
                     if still:
-                        rebuild_all(conn, only=still)
+                        rebuild_all(conn, only=still, ctx=ctx)
                 return behind
         finally:
             conn.close()

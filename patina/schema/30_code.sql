@@ -11,53 +11,66 @@ WHERE e.event_type GLOB 'code.*' AND e.event_type != 'code.removed'
                   AND (l.event_type = e.event_type
                        OR (l.event_type = 'code.removed' AND l.data ->> '$.kind' = substr(e.event_type, 6))));
 
+-- Where each current fact is in the files of the commit the log is built for (HEAD-only:
+-- positions are place, not meaning, so no event carries them; patina.sources.code.positions).
+CREATE TABLE IF NOT EXISTS code_positions (
+    source_id TEXT NOT NULL,
+    event_type TEXT NOT NULL,
+    file TEXT NOT NULL,
+    line INTEGER NOT NULL,
+    end_line INTEGER NOT NULL,
+    PRIMARY KEY (source_id, event_type)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS idx_code_positions_file ON code_positions(file);
+CREATE TABLE IF NOT EXISTS code_positions_dirty (path TEXT PRIMARY KEY) WITHOUT ROWID;
+
 CREATE VIEW IF NOT EXISTS code_functions AS
 SELECT e.seq, e.timestamp, e.source_id, e.source_file AS file,
        e.data ->> '$.name' AS name, e.data ->> '$.qualified_name' AS qualified_name,
-       e.data ->> '$.kind' AS kind, e.data ->> '$.line' AS line, e.data ->> '$.end_line' AS end_line,
+       e.data ->> '$.kind' AS kind, p.line, p.end_line,
        e.data -> '$.parameters' AS parameters, e.data ->> '$.return_type' AS return_type,
        e.data ->> '$.visibility' AS visibility, e.data ->> '$.is_public' AS is_public,
        e.data ->> '$.is_async' AS is_async, e.data ->> '$.is_unsafe' AS is_unsafe,
        e.data ->> '$.takes_mut_self' AS takes_mut_self, e.data ->> '$.returns_result' AS returns_result,
-       e.data ->> '$.signature_hash' AS signature_hash
-FROM code_current e
+       e.data ->> '$.signature_hash' AS signature_hash, e.data ->> '$.body_hash' AS body_hash
+FROM code_current e LEFT JOIN code_positions p ON p.source_id = e.source_id AND p.event_type = e.event_type
 WHERE e.event_type = 'code.function';
 
 CREATE VIEW IF NOT EXISTS code_types AS
 SELECT e.seq, e.timestamp, e.source_id, e.source_file AS file, substr(e.event_type, 6) AS category,
        e.data ->> '$.name' AS name, e.data ->> '$.qualified_name' AS qualified_name,
        e.data ->> '$.kind' AS kind, e.data ->> '$.visibility' AS visibility,
-       e.data ->> '$.definition' AS definition, e.data ->> '$.line' AS line, e.data ->> '$.end_line' AS end_line
-FROM code_current e
+       e.data ->> '$.definition' AS definition, p.line, p.end_line, e.data ->> '$.body_hash' AS body_hash
+FROM code_current e LEFT JOIN code_positions p ON p.source_id = e.source_id AND p.event_type = e.event_type
 WHERE e.event_type IN ('code.struct', 'code.enum', 'code.trait', 'code.class', 'code.interface', 'code.type');
 
 CREATE VIEW IF NOT EXISTS code_members AS
 SELECT e.seq, e.timestamp, e.source_id, e.source_file AS file,
        e.data ->> '$.parent' AS parent, e.data ->> '$.name' AS name,
        e.data ->> '$.qualified_name' AS qualified_name, e.data ->> '$.kind' AS kind,
-       e.data ->> '$.visibility' AS visibility, e.data ->> '$.type' AS type, e.data ->> '$.line' AS line
-FROM code_current e
+       e.data ->> '$.visibility' AS visibility, e.data ->> '$.type' AS type, p.line
+FROM code_current e LEFT JOIN code_positions p ON p.source_id = e.source_id AND p.event_type = e.event_type
 WHERE e.event_type = 'code.member';
 
 CREATE VIEW IF NOT EXISTS code_constants AS
 SELECT e.seq, e.timestamp, e.source_id, e.source_file AS file,
        e.data ->> '$.name' AS name, e.data ->> '$.qualified_name' AS qualified_name,
-       e.data ->> '$.kind' AS kind, e.data ->> '$.type' AS type, e.data ->> '$.line' AS line
-FROM code_current e
+       e.data ->> '$.kind' AS kind, e.data ->> '$.type' AS type, p.line
+FROM code_current e LEFT JOIN code_positions p ON p.source_id = e.source_id AND p.event_type = e.event_type
 WHERE e.event_type = 'code.constant';
 
 CREATE VIEW IF NOT EXISTS code_imports AS
 SELECT e.seq, e.timestamp, e.source_id, e.source_file AS file,
        e.data ->> '$.import_path' AS import_path, e.data -> '$.imported_names' AS imported_names,
-       e.data ->> '$.import_kind' AS import_kind, e.data ->> '$.line' AS line
-FROM code_current e
+       e.data ->> '$.import_kind' AS import_kind, p.line
+FROM code_current e LEFT JOIN code_positions p ON p.source_id = e.source_id AND p.event_type = e.event_type
 WHERE e.event_type = 'code.import';
 
 CREATE VIEW IF NOT EXISTS code_calls AS
 SELECT e.seq, e.timestamp, e.source_id, e.source_file AS file,
        e.data ->> '$.caller' AS caller, e.data ->> '$.callee' AS callee,
-       e.data ->> '$.line' AS line, e.data ->> '$.count' AS count
-FROM code_current e
+       p.line, e.data ->> '$.count' AS count
+FROM code_current e LEFT JOIN code_positions p ON p.source_id = e.source_id AND p.event_type = e.event_type
 WHERE e.event_type = 'code.call';
 
 -- One row per source file the code source has seen (error_nodes: syntax errors tree-sitter
@@ -83,7 +96,7 @@ SELECT source_id, file, name, qualified_name, 'constant' AS category, kind, line
 -- search for a word finds camelCase and snake_case names alike.
 CREATE VIRTUAL TABLE IF NOT EXISTS code_symbols_fts USING fts5(
     name, qualified_name, words, file,
-    source_id UNINDEXED, category UNINDEXED, kind UNINDEXED, line UNINDEXED,
+    source_id UNINDEXED, category UNINDEXED, kind UNINDEXED,
     prefix = '2 3'
 );
 -- (source_id, category) -> rowid in code_symbols_fts: lets an event replace its fact's row.

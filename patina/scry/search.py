@@ -476,8 +476,9 @@ def search_code(db_path: str, terms: Sequence[str], hits: Sequence[Hit], *, limi
         match = " OR ".join(f'"{t}"' for t in terms)  # terms are letters and digits only
         rows = conn.execute(
             "SELECT f.rowid, bm25(code_symbols_fts, 4.0, 2.0, 3.0, 1.0) AS r, f.qualified_name, f.kind, f.file, "
-            "f.line, f.source_id, coalesce(e.timestamp, '') "
+            "p.line, f.source_id, coalesce(e.timestamp, '') "
             "FROM code_symbols_fts f LEFT JOIN eventlog e ON e.seq = f.rowid "
+            "LEFT JOIN code_positions p ON p.source_id = f.source_id AND p.event_type = 'code.' || f.category "
             "WHERE code_symbols_fts MATCH ? ORDER BY r, f.rowid LIMIT ?",
             (match, limit),
         ).fetchall()
@@ -488,7 +489,7 @@ def search_code(db_path: str, terms: Sequence[str], hits: Sequence[Hit], *, limi
     best = rows[0][1]
     code_hits = [
         Hit(tag="PROJECT", project=None, score=(r / best) if best else 1.0, seq=rowid, type="code", origin=source_id,
-            timestamp=ts, content=f"{qualified} ({kind})", detail=f"{file}:{line}", source_file=file, title=None)
+            timestamp=ts, content=f"{qualified} ({kind})", detail=f"{file}:{line}" if line else file, source_file=file, title=None)
         for rowid, r, qualified, kind, file, line, source_id, ts in rows
     ]
     return merge([hits, code_hits], limit)

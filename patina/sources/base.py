@@ -89,6 +89,9 @@ class Reader(Protocol):
     def has_events(self, event_type: str) -> bool:
         """Whether the log holds any event of this type yet."""
 
+    def open_blobs(self) -> Callable[[str], bytes | None]:
+        """A blob reader of its own (with ``close()``), for a forked worker process."""
+
 
 class SourceContext(NamedTuple):
     """What a source is handed besides the commit.
@@ -115,3 +118,6 @@ class DiffSource(Protocol):
 
     def events(self, ctx: SourceContext, commit: CommitRecord, changes: list[FileChange]) -> Iterable[Event]:
         """Events for this commit's wanted changes, in a deterministic order."""
+
+    # Optional: ``prefetch(ctx, [(commit, changes), ...])`` before a batch's events (work
+    # that gains from seeing many commits at once); ``close()`` when the build ends.

@@ -64,5 +64,10 @@ class CodeSource:
     def events(self, ctx: SourceContext, commit: CommitRecord, changes: list[FileChange]):
         return self._impl().events(ctx, commit, changes)
 
+    def close(self) -> None:
+        """End of a build: stop the parse worker, close the cache."""
+        if self._history is not None:
+            self._history.close()
+
 
 __all__ = ["CodeSource"]

@@ -1,12 +1,20 @@
-"""Facts cached by blob id: content-addressed, so valid across rebuilds, rebases and clones.
+"""What the code source computed, kept by content so it is valid across rebuilds, rebases and clones.
 
-One SQLite file, ``<cache_dir>/code-facts.db``. Key: (blob oid, language, extractor version);
-the version hashes the framework, the language's query and hook module (see
-languages.extractor_version), so an edited query never serves stale facts. The blob size is
-stored with the facts so the ``max_bytes`` rule is applied without reading the blob.
+One SQLite file, ``<cache_dir>/code-history.db``:
+
+- ``deltas``: the change of a file's facts from one blob to another, keyed by (old blob, new
+  blob, language, extractor version); ``0*40`` stands for "no file". A delta is what the log
+  records for that change (path-free), so a warm build turns a file change into its events
+  without reading or parsing anything, and the cache grows with the log's code events, not
+  with the size of every version of every file.
+- ``positions``: the line span of every fact of a blob (``code_positions`` for HEAD's files).
+
+The version hashes the extractor, the language's query and hooks and the grammar (see
+languages.extractor_version), so an edited query never serves stale results. Values are
+zlib-compressed marshal (Python's own format: the Python version is part of every key).
 
 The cache only ever saves time: any failure (read-only disk, corrupt file, lock contention)
-turns it off for the run and the facts are computed again.
+turns it off for the run and the work is done again.
 """
 
 from __future__ import annotations
@@ -15,31 +23,38 @@ import marshal
 import os
 import sqlite3
 import sys
-from typing import Iterable
+import zlib
+from typing import Any, Iterable
 
-from patina.sources.code.facts import FileFacts
-
-# Facts are stored as marshal bytes: several times faster to write and read than JSON, and
-# what the parse worker sends back anyway. marshal's format is Python's own, so the Python
-# version is part of every row's version.
-FORMAT = f"marshal{marshal.version}-py{sys.version_info[0]}.{sys.version_info[1]}"
+FORMAT = f"z{marshal.version}-py{sys.version_info[0]}.{sys.version_info[1]}"
 SCHEMA = """
-CREATE TABLE IF NOT EXISTS facts_m (
-    oid TEXT NOT NULL,
-    lang TEXT NOT NULL,
-    version TEXT NOT NULL,
-    size INTEGER NOT NULL,
-    facts BLOB NOT NULL,
+CREATE TABLE IF NOT EXISTS deltas (
+    old TEXT NOT NULL, new TEXT NOT NULL, lang TEXT NOT NULL, version TEXT NOT NULL, value BLOB NOT NULL,
+    PRIMARY KEY (old, new, lang, version)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS positions (
+    oid TEXT NOT NULL, lang TEXT NOT NULL, version TEXT NOT NULL, value BLOB NOT NULL,
     PRIMARY KEY (oid, lang, version)
 ) WITHOUT ROWID;
 """
+OLD_FILES = ("code-facts.db", "code-facts.db-wal", "code-facts.db-shm")  # an earlier layout: removed
 
-Key = tuple[str, str]  # (oid, lang)
+DeltaKey = tuple[str, str, str]  # (old oid, new oid, lang)
 
 
-class FactCache:
-    def __init__(self, cache_dir: str | None) -> None:
-        self.path = os.path.join(cache_dir, "code-facts.db") if cache_dir else None
+def pack(value: Any) -> bytes:
+    return zlib.compress(marshal.dumps(value), 1)
+
+
+def unpack(raw: bytes) -> Any:
+    return marshal.loads(zlib.decompress(raw))
+
+
+class Cache:
+    def __init__(self, cache_dir: str | None, versions: Any) -> None:
+        """``versions(lang)``: the extractor version of a language (part of every key)."""
+        self.path = os.path.join(cache_dir, "code-history.db") if cache_dir else None
+        self.versions = versions
         self._conn: sqlite3.Connection | None = None
         self.disabled = self.path is None
 
@@ -48,7 +63,11 @@ class FactCache:
             return None
         if self._conn is None:
             try:
-                os.makedirs(os.path.dirname(self.path), exist_ok=True)  # type: ignore[arg-type]
+                folder = os.path.dirname(self.path)  # type: ignore[arg-type]
+                os.makedirs(folder, exist_ok=True)
+                for name in OLD_FILES:
+                    if os.path.exists(os.path.join(folder, name)):
+                        os.remove(os.path.join(folder, name))
                 conn = sqlite3.connect(self.path, timeout=2, isolation_level=None)  # type: ignore[arg-type]
                 conn.execute("PRAGMA journal_mode = WAL")
                 conn.execute("PRAGMA synchronous = NORMAL")
@@ -59,38 +78,52 @@ class FactCache:
                 return None
         return self._conn
 
-    def get_many(self, keys: Iterable[Key], versions: dict[str, str]) -> dict[Key, tuple[int, FileFacts]]:
+    def _version(self, lang: str) -> str:
+        return f"{self.versions(lang)}:{FORMAT}"
+
+    def deltas(self, keys: Iterable[DeltaKey]) -> dict[DeltaKey, Any]:
+        """The cached deltas among ``keys``."""
         conn = self._connect()
-        out: dict[Key, tuple[int, FileFacts]] = {}
+        out: dict[DeltaKey, Any] = {}
         if conn is None:
             return out
         try:
-            for oid, lang in keys:
-                row = conn.execute("SELECT size, facts FROM facts_m WHERE oid = ? AND lang = ? AND version = ?",
-                                   (oid, lang, f"{versions[lang]}:{FORMAT}")).fetchone()
+            for old, new, lang in keys:
+                row = conn.execute("SELECT value FROM deltas WHERE old = ? AND new = ? AND lang = ? AND version = ?",
+                                   (old, new, lang, self._version(lang))).fetchone()
                 if row is not None:
-                    facts = marshal.loads(row[1])
-                    if not isinstance(facts, dict):
-                        raise ValueError("not a facts record")
-                    out[(oid, lang)] = (row[0], facts)
-        except (sqlite3.Error, ValueError, EOFError, TypeError):
+                    out[(old, new, lang)] = unpack(row[0])
+        except (sqlite3.Error, ValueError, EOFError, TypeError, zlib.error):
             self.disabled = True
         return out
 
-    def put_many(self, items: Iterable[tuple[Key, int, FileFacts, bytes | None]], versions: dict[str, str]) -> None:
-        """Store (key, blob size, facts, facts already as marshal bytes or None) rows in one
-        transaction."""
+    def put_deltas(self, items: Iterable[tuple[DeltaKey, Any]]) -> None:
+        self._put("INSERT OR IGNORE INTO deltas(old, new, lang, version, value) VALUES (?, ?, ?, ?, ?)",
+                  [(o, n, lang, self._version(lang), pack(v)) for (o, n, lang), v in items])
+
+    def positions(self, oid: str, lang: str) -> Any | None:
         conn = self._connect()
         if conn is None:
-            return
-        rows = [(oid, lang, f"{versions[lang]}:{FORMAT}", size, raw if raw is not None else marshal.dumps(ff))
-                for (oid, lang), size, ff, raw in items]
-        if not rows:
+            return None
+        try:
+            row = conn.execute("SELECT value FROM positions WHERE oid = ? AND lang = ? AND version = ?",
+                               (oid, lang, self._version(lang))).fetchone()
+            return unpack(row[0]) if row else None
+        except (sqlite3.Error, ValueError, EOFError, TypeError, zlib.error):
+            self.disabled = True
+            return None
+
+    def put_positions(self, items: Iterable[tuple[str, str, Any]]) -> None:
+        self._put("INSERT OR IGNORE INTO positions(oid, lang, version, value) VALUES (?, ?, ?, ?)",
+                  [(oid, lang, self._version(lang), pack(v)) for oid, lang, v in items])
+
+    def _put(self, sql: str, rows: list[tuple]) -> None:
+        conn = self._connect()
+        if conn is None or not rows:
             return
         try:
             conn.execute("BEGIN")
-            conn.executemany("INSERT OR IGNORE INTO facts_m(oid, lang, version, size, facts) VALUES (?, ?, ?, ?, ?)",
-                             rows)
+            conn.executemany(sql, rows)
             conn.execute("COMMIT")
         except sqlite3.Error:
             try:

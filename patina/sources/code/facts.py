@@ -38,13 +38,14 @@ FILE_EVENT = "code.file"
 REMOVED_EVENT = "code.removed"
 
 
-class FileFacts(TypedDict):
-    """The facts of one blob: JSON-able, cached by blob id."""
+class FileFacts(TypedDict, total=False):
+    """The facts of one blob: JSON-able plain data."""
 
     language: str
     error_nodes: int  # ERROR + MISSING nodes tree-sitter recovered from
     skipped: str | None  # None, "binary" or "too_large"
     facts: list[list[Any]]  # [event_type, key, data-without-file], sorted by (event_type, key)
+    positions: dict[str, list[int]]  # "<event>\t<key>" -> [line, end_line] (not part of the facts)
 
 
 def keyed(ff: FileFacts | None) -> dict[tuple[str, str], dict[str, Any]]:
@@ -63,8 +64,13 @@ def source_id(path: str, event: str, key: str) -> str:
     return path if event == FILE_EVENT else f"{path}::{key}"
 
 
-def fact_event(path: str, event: str, key: str, data: dict[str, Any], timestamp: str) -> Event:
-    return Event(event, timestamp, source_id(path, event, key), path, {"file": path, **data})
+def fact_event(path: str, event: str, key: str, data: dict[str, Any], timestamp: str,
+               previous: dict[str, Any] | None = None) -> Event:
+    """A new or changed fact; ``previous``: the changed fields' old values (a change, not an addition)."""
+    payload = {"file": path, **data}
+    if previous is not None:
+        payload["previous"] = previous
+    return Event(event, timestamp, source_id(path, event, key), path, payload)
 
 
 def removed_event(path: str, event: str, key: str, timestamp: str) -> Event:
@@ -73,12 +79,35 @@ def removed_event(path: str, event: str, key: str, timestamp: str) -> Event:
                  {"file": path, "kind": kind, "name": key if event != FILE_EVENT else path})
 
 
-def diff_events(path: str, old: dict[tuple[str, str], dict[str, Any]],
-                new: dict[tuple[str, str], dict[str, Any]], timestamp: str) -> Iterable[Event]:
-    """What changed in one file: removals first, then new or changed facts, each sorted by key."""
-    for event, key in sorted(set(old) - set(new)):
-        yield removed_event(path, event, key, timestamp)
+Facts = dict[tuple[str, str], dict[str, Any]]
+# A change of one file's facts without the file: ("-", event, key, None, None) for a removal,
+# ("+", event, key, data, previous) for a new (previous None) or changed fact. Plain tuples:
+# they are cached and sent between processes.
+Delta = list[tuple[str, str, str, Any, Any]]
+
+
+def delta(old: Facts, new: Facts) -> Delta:
+    """What changed from ``old`` to ``new``: removals first, then new or changed facts, each
+    sorted by key. A changed fact carries the old values of the fields that changed."""
+    out: Delta = [("-", event, key, None, None) for event, key in sorted(set(old) - set(new))]
     for event, key in sorted(new):
         data = new[(event, key)]
-        if old.get((event, key)) != data:
-            yield fact_event(path, event, key, data, timestamp)
+        before = old.get((event, key))
+        if before is None:
+            out.append(("+", event, key, data, None))
+        elif before != data:
+            changed = {f: before.get(f) for f in sorted(set(before) | set(data)) if before.get(f) != data.get(f)}
+            out.append(("+", event, key, data, changed))
+    return out
+
+
+def events_of(path: str, change: Delta, timestamp: str) -> list[Event]:
+    """The events of a delta for ``path``."""
+    return [removed_event(path, event, key, timestamp) if op == "-"
+            else fact_event(path, event, key, data, timestamp, previous)
+            for op, event, key, data, previous in change]
+
+
+def diff_events(path: str, old: Facts, new: Facts, timestamp: str) -> list[Event]:
+    """What changed in one file, as events (see :func:`delta`)."""
+    return events_of(path, delta(old, new), timestamp)

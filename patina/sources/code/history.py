@@ -1,151 +1,326 @@
-"""The code history: a first-parent commit's diff -> code events.
+"""The code history: a first-parent commit's diff -> code events, parsing along the history.
 
-For each changed file the facts of the old blob (at the first parent) and of the new blob are
-compared by key (facts.diff_events). A file's facts are a pure function of (blob, language,
-extractor version), so they are parsed once and cached by blob id (cache.FactCache) plus an
-in-process memo: the old blob of a change is almost always the new blob of an earlier one.
+A file change becomes a *delta* of its facts (facts.delta: what appeared, disappeared or
+changed meaning). Facts are a pure function of (blob, language, extractor version), whatever
+route led to them, so a delta is too: it is cached by (old blob, new blob) (cache.Cache), and
+a warm build reads no blob at all.
 
-``prefetch`` parses a batch's uncached blobs up front, on two worker processes when there are
-many (a full build), inline when few (the hook path).
+On a cache miss, each path's versions are extracted in history order by an :class:`Engine`
+that keeps the path's last facts and parse state, so the next version is an incremental
+reparse (incremental.extract_next). Paths are split between this process and one forked
+worker (a full build: both cores); a path always goes to the same process, so its state is
+where its next version is. Hooks (a few changes) run everything inline.
 """
 
 from __future__ import annotations
 
+import marshal
 import os
 import signal
+import zlib
 from collections import OrderedDict
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, NamedTuple
 
 from patina.events import Event, utc_timestamp
 from patina.sources.base import ZERO_OID, CommitRecord, FileChange, SourceContext
 from patina.sources.code import languages
-from patina.sources.code.cache import FactCache
-from patina.sources.code.facts import FileFacts, diff_events, keyed
+from patina.sources.code.cache import Cache
+from patina.sources.code.facts import Delta, FileFacts, delta, events_of, keyed
 
-PARALLEL_MIN = 24  # uncached blobs in a batch before a worker pool pays for its start-up
-WORKERS = 2  # processes parsing a big batch: this one and one forked worker (see _parse_forked)
-WORKER_SHARE = 0.5  # of the batch's bytes parsed by the worker (this process also reads the blobs)
-MEMO_SIZE = 8192
+PARALLEL_MIN = 24  # uncached file changes in a batch before the worker pays for its start-up
+PARSE_STATE_BYTES = 64 << 20  # source bytes whose parse trees an engine keeps (LRU beyond)
 REGULAR_MODES = ("100644", "100755", "100664")
 
-Key = tuple[str, str]  # (blob oid, language)
 Facts = dict[tuple[str, str], dict[str, Any]]
 
 
-class _Missing:
-    """The blob is not in the object store (partial clone): its facts are unknown."""
+class Job(NamedTuple):
+    """One path's facts going from blob ``old`` to blob ``new`` (ZERO_OID: no file)."""
+
+    path: str
+    lang: str
+    old: str
+    new: str
 
 
-MISSING = _Missing()
+class Missing(NamedTuple):
+    """A job that could not run: ``side`` ("old" or "new") is missing from the object store."""
+
+    side: str
 
 
-def _parse_job(job: tuple[str, bytes]) -> FileFacts | str:
-    from patina.sources.code.extract import safe_extract
-
-    return safe_extract(*job)
+Result = Delta | Missing | None  # None: the language is unavailable (warned once)
 
 
-def _split(args: list[tuple[str, bytes]], share: float) -> tuple[list[int], list[int]]:
-    """Job indices for (the worker, this process): grouped by language, so each process
-    compiles only the queries of its own languages; the worker's part holds about ``share`` of
-    the bytes. Any split gives the same facts: a blob's facts depend on its bytes alone."""
-    order = sorted(range(len(args)), key=lambda i: (args[i][0], i))
-    target = share * sum(len(a[1]) for a in args)
-    done = 0
-    cut = 0
-    while cut < len(order) and done < target:
-        done += len(args[order[cut]][1])
-        cut += 1
-    return order[:cut], order[cut:]
+def _extract_next(lang: str, data: bytes, previous: Any) -> tuple[FileFacts, Any]:
+    from patina.sources.code.incremental import extract_next
+
+    return extract_next(lang, data, previous)
 
 
-def _child(args: list[tuple[str, bytes]], mine: list[int], fd: int) -> None:
-    """(forked worker) Parse ``mine`` and write marshal([(ok, marshal(facts) | reason)]) to fd."""
-    import gc
-    import marshal
+def _failure(lang: str, exc: BaseException) -> str:
+    from patina.sources.code.languages import LanguageUnavailable
 
-    gc.disable()  # as in the parent (see CodeHistory._parse_all), and so that objects
-    gc.freeze()  # inherited from the parent are never collected (finalised) here
-    from patina.procs import die_with_parent  # a SIGKILLed update leaves no orphaned worker
-
-    die_with_parent()
-    out = []
-    for i in mine:
-        result = _parse_job(args[i])
-        out.append((False, result) if isinstance(result, str) else (True, marshal.dumps(result)))
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(marshal.dumps(out))
+    if isinstance(exc, LanguageUnavailable):
+        return str(exc)
+    return f"code: extraction failed for a {lang} file: {exc.__class__.__name__}: {exc}"
 
 
-def _parse_forked(args: list[tuple[str, bytes]]) -> list[tuple[FileFacts | str, bytes | None]]:
-    """Parse on two processes: ONE forked worker takes part of the jobs (it inherits the blobs
-    and the loaded languages: nothing is pickled on the way in), this process parses the rest
-    meanwhile, then reads the worker's results as marshal bytes (also what the cache stores).
-    If the worker fails in any way, its jobs are parsed here: same facts, only slower."""
-    import marshal
+class _PathState:
+    __slots__ = ("oid", "lang", "facts", "parse", "positions", "size")
 
-    theirs, mine = _split(args, WORKER_SHARE)
-    out: list[tuple[FileFacts | str, bytes | None] | None] = [None] * len(args)
-    read_fd, write_fd = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the worker: never returns, never runs the parent's cleanup
-        code = 1
+    def __init__(self, oid: str, lang: str, facts: Facts, parse: Any, positions: Any, size: int) -> None:
+        self.oid, self.lang, self.facts, self.parse, self.positions, self.size = oid, lang, facts, parse, positions, size
+
+
+class Engine:
+    """Facts along the history in one process: per path, the last version's facts and parse state."""
+
+    def __init__(self, read_blob: Callable[[str], bytes | None], max_bytes: int) -> None:
+        self.read_blob = read_blob
+        self.max_bytes = max_bytes
+        self.paths: dict[str, _PathState] = {}
+        self.parsed: OrderedDict[str, int] = OrderedDict()  # paths holding a parse state, LRU
+        self.parsed_bytes = 0
+        self.unavailable: set[str] = set()
+        self.warnings: list[str] = []
+
+    def run(self, job: Job) -> Result:
+        if job.lang in self.unavailable:
+            return None
+        state = self.paths.get(job.path)
+        if state is not None and (state.oid != job.old or state.lang != job.lang):
+            state = None
+        if job.old == ZERO_OID:
+            old: Facts = {}
+        elif state is not None:
+            old = state.facts
+        else:
+            got = self._version(job.path, job.lang, job.old, None)
+            if got is None or isinstance(got, Missing):
+                return got if got is None else Missing("old")
+            state = got
+            old = state.facts
+        if job.new == ZERO_OID:
+            self._forget(job.path)
+            return delta(old, {})
+        got = self._version(job.path, job.lang, job.new, state.parse if state is not None else None)
+        if got is None or isinstance(got, Missing):
+            return got if got is None else Missing("new")
+        self._keep(job.path, got)
+        return delta(old, got.facts)
+
+    def final_positions(self) -> list[tuple[str, str, dict]]:
+        """(oid, lang, positions) of the last version of every path this engine holds."""
+        return [(st.oid, st.lang, st.positions) for st in self.paths.values() if st.positions is not None]
+
+    def facts(self, path: str, lang: str, oid: str) -> Facts | Missing | None:
+        """The facts of one blob (no state kept): the snapshot of code.since, the tests' oracle."""
+        got = self._version(path, lang, oid, None)
+        return got if got is None or isinstance(got, Missing) else got.facts
+
+    def positions(self, path: str, lang: str, oid: str) -> dict | None:
+        """The positions of one blob: from the path's state when it holds that blob."""
+        state = self.paths.get(path)
+        if state is not None and state.oid == oid and state.lang == lang:
+            return state.positions
+        got = self._version(path, lang, oid, None)
+        return got.positions if isinstance(got, _PathState) else None
+
+    def _version(self, path: str, lang: str, oid: str, previous: Any) -> _PathState | Missing | None:
+        data = self.read_blob(oid)
+        if data is None:
+            return Missing("?")
+        if len(data) > self.max_bytes:
+            ff = FileFacts(language=lang, error_nodes=0, skipped="too_large", facts=[], positions={})
+            return _PathState(oid, lang, keyed(ff), None, {}, 0)
         try:
-            os.close(read_fd)
-            _child(args, theirs, write_fd)
-            code = 0
-        finally:
-            os._exit(code)
-    os.close(write_fd)
-    payload = b""
-    status = 1
-    try:
-        for i in mine:
-            out[i] = (_parse_job(args[i]), None)
-        with os.fdopen(read_fd, "rb") as fh:
-            payload = fh.read()
-        status = os.waitpid(pid, 0)[1]
-        pid = 0
-    finally:
-        if pid:  # interrupted: do not leave the worker behind
+            ff, parse = _extract_next(lang, data, previous)
+        except Exception as exc:  # noqa: BLE001 - law 4: a file that cannot be read keeps its code.file
+            reason = _failure(lang, exc)
+            if "failed to load" in reason or "is invalid" in reason or "failed to import" in reason:
+                self.unavailable.add(lang)
+                self.warnings.append(reason)
+                return None
+            self.warnings.append(reason)
+            ff = FileFacts(language=lang, error_nodes=0, skipped="error", facts=[], positions={})
+            parse = None
+        return _PathState(oid, lang, keyed(ff), parse, ff.get("positions") or {}, len(data) if parse else 0)
+
+    def _keep(self, path: str, state: _PathState) -> None:
+        self._forget(path)
+        self.paths[path] = state
+        if state.parse is not None:
+            self.parsed[path] = state.size
+            self.parsed_bytes += state.size
+            while self.parsed_bytes > PARSE_STATE_BYTES and len(self.parsed) > 1:
+                old, size = self.parsed.popitem(last=False)
+                self.parsed_bytes -= size
+                self.paths[old].parse = None  # its facts stay: only the next parse is a full one
+
+    def _forget(self, path: str) -> None:
+        self.paths.pop(path, None)
+        size = self.parsed.pop(path, None)
+        if size is not None:
+            self.parsed_bytes -= size
+
+
+# --- the worker: one forked process owning half of the paths ------------------------------------
+
+def _send(fd: int, value: Any) -> None:
+    data = zlib.compress(marshal.dumps(value), 1)
+    os.write(fd, len(data).to_bytes(8, "little"))
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _recv(fd: int) -> Any:
+    head = _read(fd, 8)
+    return marshal.loads(zlib.decompress(_read(fd, int.from_bytes(head, "little"))))
+
+
+def _read(fd: int, n: int) -> bytes:
+    chunks = []
+    while n:
+        chunk = os.read(fd, min(n, 1 << 20))
+        if not chunk:
+            raise EOFError("worker pipe closed")
+        chunks.append(chunk)
+        n -= len(chunk)
+    return b"".join(chunks)
+
+
+class Worker:
+    """A forked process running an Engine over the jobs it is sent, batch by batch.
+
+    It inherits the loaded languages (nothing is pickled), reads blobs through its own
+    ``git cat-file`` (``open_blobs``), and dies with the parent. If it fails in any way its
+    jobs are done by the caller: the same deltas, only slower.
+    """
+
+    def __init__(self, open_blobs: Callable[[], Any], max_bytes: int) -> None:
+        to_child, self._to_child = os.pipe()
+        self._from_child, from_child = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the worker: never returns
+            code = 1
             try:
-                os.kill(pid, signal.SIGKILL)
-                os.waitpid(pid, 0)
+                os.close(self._to_child)
+                os.close(self._from_child)
+                code = _serve(to_child, from_child, open_blobs, max_bytes)
+            finally:
+                os._exit(code)
+        os.close(to_child)
+        os.close(from_child)
+        self.pid = pid
+
+    def submit(self, jobs: list[Job]) -> bool:
+        if self.pid == 0:
+            return False
+        try:
+            _send(self._to_child, [tuple(j) for j in jobs])
+            return True
+        except OSError:
+            self.close()
+            return False
+
+    def final_positions(self) -> list[tuple[str, str, dict]]:
+        """(oid, lang, positions) of the last version of every path the worker holds."""
+        if self.pid == 0:
+            return []
+        try:
+            _send(self._to_child, "positions")
+            return _recv(self._from_child)
+        except (OSError, EOFError, ValueError, zlib.error):
+            self.close()
+            return []
+
+    def collect(self) -> tuple[list[Result], list[str]] | None:
+        if self.pid == 0:
+            return None
+        try:
+            raw, warnings = _recv(self._from_child)
+        except (OSError, EOFError, ValueError, zlib.error):
+            self.close()
+            return None
+        return [Missing(r[1]) if isinstance(r, tuple) and r[:1] == ("missing",) else r for r in raw], warnings
+
+    def close(self) -> None:
+        if self.pid:
+            for fd in (self._to_child, self._from_child):
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+                os.waitpid(self.pid, 0)
             except OSError:
                 pass
-    results = None
-    if status == 0:
-        try:
-            results = marshal.loads(payload)
-        except (EOFError, ValueError, TypeError):
-            results = None
-    if not isinstance(results, list) or len(results) != len(theirs):
-        results = None
-    for n, i in enumerate(theirs):
-        if results is not None:
-            ok, value = results[n]
-            out[i] = (marshal.loads(value), value) if ok else (value, None)
-        else:
-            out[i] = (_parse_job(args[i]), None)
-    return out  # type: ignore[return-value]
+            self.pid = 0
 
+
+def _serve(inbox: int, outbox: int, open_blobs: Callable[[], Any], max_bytes: int) -> int:
+    import gc
+
+    gc.disable()  # as in the parent: extraction makes no cycles, and objects inherited from the
+    gc.freeze()  # parent must never be collected (finalised) here
+    from patina.procs import die_with_parent
+
+    die_with_parent()
+    reader = open_blobs()
+    engine = Engine(reader, max_bytes)
+    try:
+        while True:
+            try:
+                jobs = _recv(inbox)
+            except EOFError:
+                return 0
+            if jobs == "positions":
+                _send(outbox, engine.final_positions())
+                continue
+            results = []
+            for job in jobs:
+                r = engine.run(Job(*job))
+                results.append(("missing", r.side) if isinstance(r, Missing) else r)
+            _send(outbox, (results, engine.warnings))
+            engine.warnings = []
+    finally:
+        close = getattr(reader, "close", None)
+        if close is not None:
+            close()
+
+
+def _mine(path: str) -> bool:
+    """Whether this process (not the worker) owns ``path``: a stable split of the paths."""
+    return zlib.crc32(path.encode("utf-8", "surrogateescape")) & 1 == 0
+
+
+# --- the code history of one build ---------------------------------------------------------------
 
 class CodeHistory:
-    """Per-build state of the code source: memo, cache handle, counters."""
+    """Per-build state of the code source: engines, the cache, the deltas of the current batch."""
 
     def __init__(self, source: Any) -> None:
         self.source = source
-        self.memo: OrderedDict[Key, tuple[int, FileFacts]] = OrderedDict()
-        self.cache: FactCache | None = None
-        self.unavailable: set[str] = set()
-        self.stats = {"parsed": 0, "cache_hits": 0, "memo_hits": 0, "lookups": 0}
+        self.engine: Engine | None = None
+        self.worker: Worker | None = None
+        self.cache: Cache | None = None
+        self.ready: dict[Job, Result] = {}  # deltas of the current batch, by job
+        self.warned: set[str] = set()
+        self.stats = {"jobs": 0, "cache_hits": 0, "parsed_here": 0, "parsed_by_worker": 0}
         self._versions: dict[str, str] = {}
         self._snapshot_done = False
 
-    # -- facts of one blob -----------------------------------------------------------------------
-    def _cache(self, ctx: SourceContext) -> FactCache:
+    def _engine(self, ctx: SourceContext) -> Engine:
+        if self.engine is None:
+            self.engine = Engine(ctx.read.blob, self.source.max_bytes)
+        return self.engine
+
+    def _cache(self, ctx: SourceContext) -> Cache:
         if self.cache is None:
-            self.cache = FactCache(ctx.cache_dir)
+            self.cache = Cache(ctx.cache_dir, self._version)
         return self.cache
 
     def _version(self, lang: str) -> str:
@@ -153,140 +328,117 @@ class CodeHistory:
             self._versions[lang] = languages.extractor_version(lang)
         return self._versions[lang]
 
-    def _remember(self, key: Key, size: int, ff: FileFacts) -> None:
-        self.memo[key] = (size, ff)
-        self.memo.move_to_end(key)
-        while len(self.memo) > MEMO_SIZE:
-            self.memo.popitem(last=False)
+    def _warn(self, ctx: SourceContext, messages: Iterable[str]) -> None:
+        for msg in messages:
+            if msg not in self.warned:
+                self.warned.add(msg)
+                ctx.warn(msg)
 
-    def _sized(self, size: int, ff: FileFacts) -> FileFacts:
-        if size > self.source.max_bytes:
-            return FileFacts(language=ff["language"], error_nodes=0, skipped="too_large", facts=[])
-        return ff
+    def close(self) -> None:
+        """End of the build: keep the positions of each path's last version (code_positions
+        reads them for HEAD's files), stop the worker, close the cache."""
+        final = self.engine.final_positions() if self.engine is not None else []
+        if self.worker is not None:
+            final += self.worker.final_positions()
+            self.worker.close()
+            self.worker = None
+        if self.cache is not None:
+            self.cache.put_positions(final)
+            self.cache.close()
 
-    def _unavailable(self, ctx: SourceContext, lang: str, reason: str) -> None:
-        if lang not in self.unavailable:
-            self.unavailable.add(lang)
-            ctx.warn(reason)
-
-    def _store(self, ctx: SourceContext, key: Key, size: int, result: FileFacts | str,
-               text: bytes | None = None, pending: list | None = None) -> FileFacts | None:
-        """Record a parse result (memo + cache; with ``pending``, the cache row is queued for
-        one batched write). None when the language turned out to be unavailable."""
-        oid, lang = key
-        if isinstance(result, str):
-            if "failed to load" in result or "is invalid" in result or "failed to import" in result:
-                self._unavailable(ctx, lang, result)
-                return None
-            ctx.warn(result)  # an extraction bug: keep the file, with no facts but its code.file
-            result = FileFacts(language=lang, error_nodes=0, skipped="error", facts=[])
-            text = None
-        self.stats["parsed"] += 1
-        self._remember(key, size, result)
-        row = (key, size, result, text)
-        if pending is not None:
-            pending.append(row)
-        else:
-            self._cache(ctx).put_many([row], {lang: self._version(lang)})
-        return result
-
-    def blob_facts(self, ctx: SourceContext, lang: str, oid: str) -> FileFacts | None | _Missing:
-        """The facts of a blob as ``lang`` (None: language unavailable; MISSING: no object)."""
-        if lang in self.unavailable:
-            return None
-        key = (oid, lang)
-        self.stats["lookups"] += 1
-        hit = self.memo.get(key)
-        if hit is not None:
-            self.stats["memo_hits"] += 1
-            self.memo.move_to_end(key)
-            return self._sized(*hit)
-        cached = self._cache(ctx).get_many([key], {lang: self._version(lang)})
-        if key in cached:
-            self.stats["cache_hits"] += 1
-            self._remember(key, *cached[key])
-            return self._sized(*cached[key])
-        data = ctx.read.blob(oid)
-        if data is None:
-            return MISSING
-        if len(data) > self.source.max_bytes:
-            return FileFacts(language=lang, error_nodes=0, skipped="too_large", facts=[])
-        from patina.sources.code.extract import safe_extract
-
-        return self._store(ctx, key, len(data), safe_extract(lang, data))
-
-    def _side(self, ctx: SourceContext, path: str | None, oid: str, mode: str) -> Facts | _Missing:
-        """Keyed facts of one side of a change ({} when that side is not a code file)."""
+    # -- jobs ------------------------------------------------------------------------------------
+    def _side(self, path: str | None, oid: str, mode: str) -> tuple[str | None, str]:
+        """(language, oid) of one side of a change; oid ZERO_OID when it is not a code file."""
         if path is None or oid == ZERO_OID or mode not in REGULAR_MODES:
-            return {}
+            return None, ZERO_OID
         lang = self.source.language_of(path)
-        if lang is None:
-            return {}
-        ff = self.blob_facts(ctx, lang, oid)
-        if isinstance(ff, _Missing):
-            return ff
-        return keyed(ff)
+        return (lang, oid) if lang else (None, ZERO_OID)
 
-    # -- batches ---------------------------------------------------------------------------------
-    def _wanted_blobs(self, changes: Iterable[FileChange]) -> Iterator[Key]:
+    def jobs(self, changes: Iterable[FileChange]) -> list[Job]:
+        """The jobs of one commit's changes, by path (a rename: the old path goes, the new comes)."""
+        out: list[Job] = []
         for ch in changes:
-            if ch.old_oid != ZERO_OID and ch.old_mode in REGULAR_MODES:
-                lang = self.source.language_of(ch.old_path or ch.path)
+            if ch.status == "R" and ch.old_path:
+                lang, old = self._side(ch.old_path, ch.old_oid, ch.old_mode)
                 if lang:
-                    yield (ch.old_oid, lang)
-            if ch.new_oid != ZERO_OID and ch.new_mode in REGULAR_MODES:
-                lang = self.source.language_of(ch.path)
+                    out.append(Job(ch.old_path, lang, old, ZERO_OID))
+                lang, new = self._side(ch.path, ch.new_oid, ch.new_mode)
                 if lang:
-                    yield (ch.new_oid, lang)
-
-    def warm(self, ctx: SourceContext, keys: Iterable[Key]) -> None:
-        """Make sure every (oid, lang) is in the memo or cache: parse the rest, in parallel if many."""
-        todo = sorted({k for k in keys if k not in self.memo and k[1] not in self.unavailable})
-        if not todo:
-            return
-        cached = self._cache(ctx).get_many(todo, {lang: self._version(lang) for _, lang in todo})
-        jobs: list[tuple[Key, bytes]] = []
-        for key in todo:
-            if key in cached:
+                    out.append(Job(ch.path, lang, ZERO_OID, new))
                 continue
-            data = ctx.read.blob(key[0])
-            if data is None or len(data) > self.source.max_bytes:
-                continue  # handled (and reported) by blob_facts when the events are made
-            jobs.append((key, data))
-        if not jobs:
-            return
-        results = self._parse_all(jobs)
-        pending: list = []
-        for (key, data), (result, text) in zip(jobs, results):
-            self._store(ctx, key, len(data), result, text, pending)
-        self._cache(ctx).put_many(pending, {lang: self._version(lang) for (_, lang), *_ in pending})
+            old_lang, old = self._side(ch.path, ch.old_oid, ch.old_mode) if ch.status != "A" else (None, ZERO_OID)
+            new_lang, new = self._side(ch.path, ch.new_oid, ch.new_mode) if ch.status != "D" else (None, ZERO_OID)
+            lang = new_lang or old_lang
+            if lang and (old != ZERO_OID or new != ZERO_OID):
+                out.append(Job(ch.path, lang, old, new))
+        return out
 
-    def _parse_all(self, jobs: list[tuple[Key, bytes]]) -> list[tuple[FileFacts | str, bytes | None]]:
-        """(facts or failure reason, facts as the cache stores them when a worker made them)
-        per job, in order. Many jobs: two processes (see _parse_forked); few: inline."""
+    def _due(self, commit: CommitRecord) -> bool:
+        since = self.source.since
+        return since is None or utc_timestamp(commit.commit_time) >= since
+
+    def prefetch(self, ctx: SourceContext, items: list[tuple[CommitRecord, list[FileChange]]]) -> None:
+        """Compute the deltas of a batch of commits: cached ones read, the rest extracted along
+        the history, split between this process and the worker when there are many."""
+        todo: list[Job] = []
+        for commit, changes in items:
+            if self._due(commit):
+                todo.extend(self.jobs(changes))
+        self._compute(ctx, todo)
+
+    def _compute(self, ctx: SourceContext, todo: list[Job], reset: bool = True) -> None:
         import gc
 
-        args = [(key[1], data) for key, data in jobs]
-        # The collector would rescan the memo's facts again and again while a batch allocates
-        # millions of short-lived objects; extraction creates no reference cycles, so it is
-        # paused for the batch (cycles made by a hook are collected once it resumes).
+        if reset:
+            self.ready = {}
+        if not todo:
+            return
+        self.stats["jobs"] += len(todo)
+        cached = self._cache(ctx).deltas({(j.old, j.new, j.lang) for j in todo})
+        misses = []
+        for job in todo:
+            hit = cached.get((job.old, job.new, job.lang))
+            if hit is not None:
+                self.ready[job] = hit
+                self.stats["cache_hits"] += 1
+            elif job not in self.ready:
+                misses.append(job)
+        if not misses:
+            return
         enabled = gc.isenabled()
-        gc.disable()
+        gc.disable()  # a batch allocates millions of short-lived objects and makes no cycles
         try:
-            if len(jobs) < PARALLEL_MIN or WORKERS < 2 or not hasattr(os, "fork"):
-                return [(_parse_job(a), None) for a in args]
-            return _parse_forked(args)
+            theirs: list[Job] = []
+            if self.worker is None and len(misses) >= PARALLEL_MIN and hasattr(os, "fork") and hasattr(ctx.read, "open_blobs"):
+                self.worker = Worker(ctx.read.open_blobs, self.source.max_bytes)
+            if self.worker is not None:
+                theirs = [j for j in misses if not _mine(j.path)]
+                if not self.worker.submit(theirs):
+                    theirs = []
+            engine = self._engine(ctx)
+            for job in misses:
+                if not theirs or _mine(job.path):
+                    self.ready[job] = engine.run(job)
+                    self.stats["parsed_here"] += 1
+            self._warn(ctx, engine.warnings)
+            engine.warnings = []
+            if theirs:
+                got = self.worker.collect() if self.worker is not None else None
+                if got is None:  # the worker failed: its jobs, here (same results)
+                    self.worker = None
+                    for job in theirs:
+                        self.ready[job] = engine.run(job)
+                else:
+                    results, warnings = got
+                    self._warn(ctx, warnings)
+                    self.ready.update(zip(theirs, results))
+                    self.stats["parsed_by_worker"] += len(theirs)
         finally:
             if enabled:
                 gc.enable()
-
-    def prefetch(self, ctx: SourceContext, items: list[tuple[CommitRecord, list[FileChange]]]) -> None:
-        since = self.source.since
-        keys: list[Key] = []
-        for commit, changes in items:
-            if since is None or utc_timestamp(commit.commit_time) >= since:
-                keys.extend(self._wanted_blobs(changes))
-        self.warm(ctx, keys)
+        computed = set(misses)
+        self._cache(ctx).put_deltas(((j.old, j.new, j.lang), r) for j, r in self.ready.items()
+                                    if j in computed and isinstance(r, list))
 
     # -- events ----------------------------------------------------------------------------------
     def events(self, ctx: SourceContext, commit: CommitRecord, changes: list[FileChange]) -> list[Event]:
@@ -297,41 +449,43 @@ class CodeHistory:
             return []
 
     def _events(self, ctx: SourceContext, commit: CommitRecord, changes: list[FileChange]) -> list[Event]:
+        if not self._due(commit):
+            return []
         ts = commit.timestamp
         out: list[Event] = []
-        since = self.source.since
-        if since is not None:
-            if utc_timestamp(commit.commit_time) < since:
-                return []
-            if not self._snapshot_taken(ctx):
-                out.extend(self.snapshot_events(ctx, commit.parents[0], ts) if commit.parents else [])
-                self._snapshot_done = True
-        old: dict[str, Facts | _Missing] = {}
-        new: dict[str, Facts | _Missing] = {}
-        for ch in changes:
-            if ch.status == "D":
-                old[ch.path] = self._side(ctx, ch.path, ch.old_oid, ch.old_mode)
-                new.setdefault(ch.path, {})
-            elif ch.status == "R" and ch.old_path:
-                old[ch.old_path] = self._side(ctx, ch.old_path, ch.old_oid, ch.old_mode)
-                new.setdefault(ch.old_path, {})
-                old.setdefault(ch.path, {})
-                new[ch.path] = self._side(ctx, ch.path, ch.new_oid, ch.new_mode)
-            elif ch.status == "A":  # also copies: the source of a copy is unchanged
-                old.setdefault(ch.path, {})
-                new[ch.path] = self._side(ctx, ch.path, ch.new_oid, ch.new_mode)
-            else:  # M, T
-                old[ch.path] = self._side(ctx, ch.path, ch.old_oid, ch.old_mode)
-                new[ch.path] = self._side(ctx, ch.path, ch.new_oid, ch.new_mode)
-        for path in sorted(set(old) | set(new)):
-            before, after = old.get(path, {}), new.get(path, {})
-            if isinstance(after, _Missing):
-                ctx.warn(f"code: {path} at {commit.sha[:12]}: blob missing from the object store; facts unchanged")
-                continue
-            if isinstance(before, _Missing):
-                before = ctx.read.prior_facts(path, "code")
-            out.extend(diff_events(path, before, after, ts))
+        if self.source.since is not None and not self._snapshot_taken(ctx):
+            out.extend(self.snapshot_events(ctx, commit.parents[0], ts) if commit.parents else [])
+            self._snapshot_done = True
+        jobs = self.jobs(changes)
+        if any(j not in self.ready for j in jobs):  # not prefetched (a caller that skipped it)
+            self._compute(ctx, [j for j in jobs if j not in self.ready], reset=False)
+        by_path: dict[str, list[Event]] = {}
+        for job in jobs:
+            result = self.ready.get(job)
+            if result is None:
+                continue  # language unavailable (warned)
+            if isinstance(result, Missing):
+                result = self._despite_missing(ctx, commit, job, result)
+                if result is None:
+                    continue
+            by_path.setdefault(job.path, []).extend(events_of(job.path, result, ts))
+        for path in sorted(by_path):
+            out.extend(by_path[path])
         return out
+
+    def _despite_missing(self, ctx: SourceContext, commit: CommitRecord, job: Job, missing: Missing) -> Delta | None:
+        """A blob the object store lacks (partial clones). New side missing: the file's facts are
+        left as they were. Old side missing: the new facts against those the log holds."""
+        if missing.side == "new":
+            ctx.warn(f"code: {job.path} at {commit.sha[:12]}: blob missing from the object store; facts unchanged")
+            return None
+        before = ctx.read.prior_facts(job.path, "code")
+        if job.new == ZERO_OID:
+            return delta(before, {})
+        after = self._engine(ctx).facts(job.path, job.lang, job.new)
+        if after is None or isinstance(after, Missing):
+            return None
+        return delta(before, after)
 
     # -- code.since ------------------------------------------------------------------------------
     def _snapshot_taken(self, ctx: SourceContext) -> bool:
@@ -340,23 +494,27 @@ class CodeHistory:
         return self._snapshot_done
 
     def tree_files(self, ctx: SourceContext, commit: str) -> list[tuple[str, str, str]]:
-        """(path, blob oid, mode) of every file this source wants in ``commit``'s tree."""
-        return [(e.path, e.oid, e.mode) for e in ctx.read.tree(commit)
-                if e.mode in REGULAR_MODES and self.source.language_of(e.path)]
+        """(path, blob oid, language) of every file this source wants in ``commit``'s tree."""
+        out = []
+        for e in ctx.read.tree(commit):
+            lang = self.source.language_of(e.path) if e.mode in REGULAR_MODES else None
+            if lang:
+                out.append((e.path, e.oid, lang))
+        return out
 
     def tree_facts(self, ctx: SourceContext, commit: str) -> dict[str, Facts]:
-        """Every wanted file's keyed facts in a commit's tree (the snapshot, and the tests' oracle)."""
-        files = self.tree_files(ctx, commit)
-        self.warm(ctx, ((oid, self.source.language_of(path)) for path, oid, _ in files))
+        """Every wanted file's facts in a commit's tree (the snapshot, and the tests' oracle)."""
+        engine = self._engine(ctx)
         out: dict[str, Facts] = {}
-        for path, oid, mode in files:
-            side = self._side(ctx, path, oid, mode)
-            if not isinstance(side, _Missing) and side:
-                out[path] = side
+        for path, oid, lang in self.tree_files(ctx, commit):
+            facts = engine.facts(path, lang, oid)
+            if facts and not isinstance(facts, Missing):
+                out[path] = facts
+        self._warn(ctx, engine.warnings)
         return out
 
     def snapshot_events(self, ctx: SourceContext, commit: str, timestamp: str) -> list[Event]:
         out: list[Event] = []
         for path, facts in sorted(self.tree_facts(ctx, commit).items()):
-            out.extend(diff_events(path, {}, facts, timestamp))
+            out.extend(events_of(path, delta({}, facts), timestamp))
         return out

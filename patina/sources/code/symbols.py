@@ -6,7 +6,7 @@ always equals the ``code_symbols`` view, without rescanning the log.
 
 Search example::
 
-    SELECT qualified_name, file, line FROM code_symbols_fts
+    SELECT qualified_name, file FROM code_symbols_fts
     WHERE code_symbols_fts MATCH 'open*' ORDER BY rank LIMIT 20;
 """
 
@@ -92,10 +92,9 @@ class CodeSymbolIndex:
         """rowid = the event's seq: the same rows whether built incrementally or from scratch."""
         qualified = str(data.get("qualified_name") or data.get("name") or "")
         conn.execute(
-            "INSERT INTO code_symbols_fts(rowid, name, qualified_name, words, file, source_id, category, kind, line) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (seq, data.get("name"), qualified, name_words(qualified), file, source_id, category,
-             data.get("kind"), data.get("line")),
+            "INSERT INTO code_symbols_fts(rowid, name, qualified_name, words, file, source_id, category, kind) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (seq, data.get("name"), qualified, name_words(qualified), file, source_id, category, data.get("kind")),
         )
         conn.execute("INSERT INTO code_symbols_keys(source_id, category, fts_rowid) VALUES (?, ?, ?)",
                      (source_id, category, seq))
