@@ -174,3 +174,34 @@ def test_oxidize_package_imports_nothing_heavy():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)})
     assert out.stdout.strip() == "[]"
+
+
+def test_light_query_encoder_equals_fastembed(tiny, tiny_dir, tmp_path):
+    assert M.save_query_spec(tiny, tmp_path) is not None
+    light = M.load_query_encoder(tmp_path)
+    assert light is not None and light.identity == tiny.identity
+    texts = ["why is the sqlite hook slow", "", "unknownword", "database " * 300]  # the last one is truncated
+    assert np.allclose(light.embed(texts), tiny.embed(texts), atol=1e-6)
+    assert np.allclose(light.embed_one(texts[0]), tiny.embed([texts[0]])[0], atol=1e-6)
+
+
+def test_light_query_encoder_refuses_a_changed_model(tiny_dir, tmp_path):
+    copy = tmp_path / "model"
+    shutil.copytree(tiny_dir, copy)
+    embedder = M.load_directory(copy)
+    data = tmp_path / "data"
+    data.mkdir()
+    M.save_query_spec(embedder, data)
+    assert M.load_query_encoder(data) is not None
+    (copy / "model.onnx").write_bytes((copy / "model.onnx").read_bytes() + b"\0")
+    assert M.load_query_encoder(data) is None
+    assert M.load_query_encoder(tmp_path / "nothing-recorded") is None
+
+
+def test_light_query_encoder_imports_no_fastembed(tiny, tmp_path):
+    M.save_query_spec(tiny, tmp_path)
+    code = ("import sys; from patina.oxidize import model; e = model.load_query_encoder(sys.argv[1]); "
+            "v = e.embed_one('database'); print(v.shape[0], 'fastembed' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, check=True,
+                         env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)})
+    assert out.stdout.split() == ["16", "False"]

@@ -309,3 +309,115 @@ def load_named(name: str, *, cache_dir: str | None = None, threads: int | None =
     except Exception as exc:
         raise ModelUnavailable(f"no embedding model: {name} could not be loaded ({_one_line(exc)}); {_HOW}") from None
     return Embedder(backend, ModelIdentity(name, digest, dim), model_dir)
+
+
+# ------------------------------------------------------------------------- a light query encoder
+
+QUERY_SPEC_FILE = "oxidize_query_model.json"
+QUERY_TOKENIZER_FILE = "oxidize_query_tokenizer.json"
+
+
+def _postprocessing(backend) -> tuple[str, bool, str | None] | None:
+    """(pooling, normalize, output name) of a fastembed text model, when it is one this module can
+    reproduce (BERT-like: CLS or mean pooling over the first or named output); else None."""
+    from fastembed.text.custom_text_embedding import CustomTextEmbedding
+    from fastembed.text.onnx_embedding import OnnxTextEmbedding
+    from fastembed.text.pooled_embedding import PooledEmbedding
+    from fastembed.text.pooled_normalized_embedding import PooledNormalizedEmbedding
+
+    inner = backend.model
+    names = getattr(inner, "ONNX_OUTPUT_NAMES", None)
+    output = names[0] if names else None
+    if isinstance(inner, CustomTextEmbedding):
+        pooling = inner._pooling.value
+        return (pooling, bool(inner._normalization), output) if pooling in ("MEAN", "CLS") else None
+    if type(inner) in (PooledEmbedding, PooledNormalizedEmbedding):
+        return "MEAN", type(inner) is PooledNormalizedEmbedding, output
+    if type(inner) is OnnxTextEmbedding:
+        return "CLS", True, output
+    return None
+
+
+def save_query_spec(embedder: Embedder, directory: str | os.PathLike) -> Path | None:
+    """Record in ``directory`` (``.patina/data/``) what :func:`load_query_encoder` needs to embed
+    queries without importing fastembed (a cold CLI saves ~1 s): the ONNX file (path, size, mtime),
+    the pooling, and the tokenizer exactly as fastembed configured it. None when the model is of a
+    kind the light encoder cannot reproduce (then queries go through fastembed)."""
+    post = _postprocessing(embedder._backend)
+    if post is None:
+        return None
+    inner = embedder._backend.model
+    model_file = Path(inner._model_dir) / inner.model_description.model_file
+    stat = model_file.stat()
+    target = Path(directory)
+    (target / QUERY_TOKENIZER_FILE).write_text(inner.tokenizer.to_str(), encoding="utf-8")
+    spec = {"identity": json.loads(embedder.identity.to_json()), "model_file": str(model_file.resolve()),
+            "size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "pooling": post[0], "normalize": post[1],
+            "output": post[2]}
+    path = target / QUERY_SPEC_FILE
+    path.write_text(json.dumps(spec, sort_keys=True, indent=1) + "\n", encoding="utf-8")
+    return path
+
+
+class QueryEncoder:
+    """Embeds a few texts (queries) with onnxruntime and tokenizers alone, as fastembed would."""
+
+    def __init__(self, spec: dict, tokenizer, session) -> None:
+        self.identity = ModelIdentity(**spec["identity"])
+        self._spec = spec
+        self._tokenizer = tokenizer
+        self._session = session
+        self._inputs = {i.name for i in session.get_inputs()}
+        self._lock = threading.Lock()
+
+    @property
+    def dim(self) -> int:
+        return self.identity.dim
+
+    def embed(self, texts: Sequence[str]) -> "np.ndarray":
+        import numpy as np
+
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        for i, text in enumerate(texts):  # one at a time: no padding, so nothing to mask
+            enc = self._tokenizer.encode(text)
+            feed = {"input_ids": np.array([enc.ids], dtype=np.int64)}
+            if "attention_mask" in self._inputs:
+                feed["attention_mask"] = np.array([enc.attention_mask], dtype=np.int64)
+            if "token_type_ids" in self._inputs:
+                feed["token_type_ids"] = np.array([enc.type_ids], dtype=np.int64)
+            with self._lock:
+                hidden = self._session.run([self._spec["output"]] if self._spec["output"] else None, feed)[0]
+            if hidden.ndim == 3:
+                hidden = hidden[0, 0] if self._spec["pooling"] == "CLS" else hidden[0].mean(axis=0)
+            else:
+                hidden = hidden[0]
+            out[i] = hidden
+        return normalize(out)
+
+    def embed_one(self, text: str) -> "np.ndarray":
+        return self.embed([text])[0]
+
+
+def load_query_encoder(directory: str | os.PathLike, *, threads: int | None = 1) -> QueryEncoder | None:
+    """The light encoder recorded by :func:`save_query_spec`, or None (nothing recorded, or the
+    model file changed since: then load the model through :func:`load_model`)."""
+    base = Path(directory)
+    try:
+        spec = json.loads((base / QUERY_SPEC_FILE).read_text(encoding="utf-8"))
+        stat = os.stat(spec["model_file"])
+        if stat.st_size != spec["size"] or stat.st_mtime_ns != spec["mtime_ns"]:
+            return None
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        tokenizer = Tokenizer.from_str((base / QUERY_TOKENIZER_FILE).read_text(encoding="utf-8"))
+        tokenizer.no_padding()
+        options = ort.SessionOptions()
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        if threads:
+            options.intra_op_num_threads = threads
+            options.inter_op_num_threads = threads
+        session = ort.InferenceSession(spec["model_file"], options, providers=["CPUExecutionProvider"])
+    except Exception:  # anything amiss: the caller falls back to the full path
+        return None
+    return QueryEncoder(spec, tokenizer, session)
