@@ -10,6 +10,10 @@ Side by side, for each candidate:
 * ``blob32``    a plain table (seq INTEGER PRIMARY KEY, vec BLOB float32), scanned with numpy:
                 a service keeps the matrix in memory (warm), a CLI reads it per call (cold).
 * ``blob16``    the same with float16 BLOBs (half the size; widened to float32 when read).
+* ``library``   patina.oxidize.vectors as shipped (blob32 layout, the project's connection
+                settings: rollback journal, synchronous=FULL; VectorIndex for warm queries).
+
+vec0 needs ``pip install apsw sqlite-vec`` (bench only: not project dependencies).
 
 Columns: insert (all rows, one transaction), DB MB, warm top-10 query ms (median/p90 over
 ``--queries``), cold = open + read + first query in this process, cold process = a new Python
@@ -176,6 +180,52 @@ def blob_bench(path: str, vectors: np.ndarray, queries: np.ndarray, dtype) -> di
                 append=append, truncate=truncate)
 
 
+# ------------------------------------------------------------------------------ the library
+
+def library_bench(path: str, vectors: np.ndarray, queries: np.ndarray) -> dict:
+    """patina.oxidize.vectors itself (float32 BLOBs): append, VectorIndex (warm, including its
+    freshness check per query), load + top_k (cold), truncate."""
+    import sqlite3
+
+    from patina import store
+    from patina.oxidize import vectors as V
+
+    n, dim = vectors.shape
+    conn = store.connect(path)
+    V.create(conn)
+    t = time.perf_counter()
+    with store.transaction(conn):
+        V.append(conn, range(1, n + 1), vectors)
+    insert = time.perf_counter() - t
+    size = os.path.getsize(path) / 1e6
+    index = V.VectorIndex()
+    times = timed([lambda q=q: index.search(conn, q, K) for q in queries])
+    cut_times = timed([lambda q=q: index.search(conn, q, K, until_seq=n // 2) for q in queries])
+    conn.close()
+    t = time.perf_counter()
+    conn = store.connect(path, readonly=True)
+    V.search(conn, queries[0], K)
+    cold = time.perf_counter() - t
+    conn.close()
+    conn = store.connect(path)
+    extra = unit_rows(100, dim, 99)
+    t = time.perf_counter()
+    with store.transaction(conn):
+        V.append(conn, range(n + 1, n + 101), extra)
+    append = time.perf_counter() - t
+    t = time.perf_counter()
+    with store.transaction(conn):
+        V.truncate(conn, n)
+    truncate = time.perf_counter() - t
+    conn.close()
+    script = ("import time; t=time.perf_counter(); import numpy as np; from patina import store; "
+              "from patina.oxidize import vectors as V; "
+              f"c=store.connect({path!r}, readonly=True); q=np.ones({dim}, dtype=np.float32); V.search(c, q, {K}); "
+              "print(time.perf_counter()-t)")
+    return dict(insert=insert, size=size, warm=times, cut=cut_times, cold=cold, proc=cold_process(script),
+                append=append, truncate=truncate)
+
+
 # ------------------------------------------------------------------------------------- common
 
 def timed(calls) -> list[float]:
@@ -207,7 +257,7 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=100_000)
     parser.add_argument("--dim", type=int, default=384)
     parser.add_argument("--queries", type=int, default=50)
-    parser.add_argument("--only", default="vec0,vec0+meta,blob32,blob16")
+    parser.add_argument("--only", default="vec0,vec0+meta,blob32,blob16,library")
     args = parser.parse_args()
     vectors = unit_rows(args.n, args.dim, 1)
     queries = unit_rows(args.queries, args.dim, 2)
@@ -221,6 +271,8 @@ def main() -> None:
                 results[name] = vec0_bench(path, vectors, queries, meta=True)
             elif name == "blob32":
                 results[name] = blob_bench(path, vectors, queries, np.float32)
+            elif name == "library":
+                results[name] = library_bench(path, vectors, queries)
             elif name == "blob16":
                 results[name] = blob_bench(path, vectors, queries, np.float16)
             print(f"  {name} done", file=sys.stderr, flush=True)

@@ -134,3 +134,23 @@ def test_embed_store_search_and_train_on_a_real_log(repo, scrape, tmp_path):
     assert proj.base.pairs > 0 and proj.matrix.shape == (embedder.dim, embedder.dim)
     assert model.remembered_model_path(data) is not None
     conn.close()
+
+
+def test_temporal_pairs(repo, scrape):
+    from patina import store
+    from patina.oxidize.pairs import temporal_pairs
+
+    repo.commit("one", {"a.txt": "1"})
+    repo.commit("two", {"a.txt": "2", "b.txt": "1"})
+    repo.commit("three", {"c.txt": "1"})
+    repo.commit("four", {"b.txt": "2", "c.txt": "2"})
+    repo.commit("big", {f"many/{i}.txt": "x" for i in range(5)} | {"a.txt": "3"})
+    scrape(repo.path)
+    conn = store.connect(str(repo.path / ".patina/data/patina.db"), readonly=True)
+    seq = dict(conn.execute("SELECT data ->> '$.message', seq FROM eventlog WHERE event_type = 'git.commit'"))
+    seq = {k.strip(): v for k, v in seq.items()}
+    pairs = temporal_pairs(conn, max_files=5)
+    assert pairs == sorted([(seq["one"], seq["two"]), (seq["two"], seq["four"]), (seq["three"], seq["four"])])
+    assert (seq["two"], seq["big"]) in temporal_pairs(conn, max_files=6)
+    assert temporal_pairs(conn, max_files=5, seqs=[seq["two"], seq["four"]]) == [(seq["two"], seq["four"])]
+    conn.close()

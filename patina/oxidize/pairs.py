@@ -1,11 +1,14 @@
 """Related pairs the log itself provides, for training projections (:mod:`patina.oxidize.train`).
 
-``semantic`` pairs, from the search index's documents (``scry_docs``):
+``semantic`` pairs (:func:`semantic_pairs`), from the search index's documents (``scry_docs``):
 
 * items of the same session are related: each session item (or goal) is paired with up to
   ``per_item`` other items of its session, drawn with a fixed seed;
 * a decision is related to the commits that follow it: the first ``commits_per_decision``
   commits stamped after the decision, within ``days`` days.
+
+``temporal`` pairs (:func:`temporal_pairs`): commits that changed the same file. (``dependency``
+pairs, functions that call each other, need code symbols embedded: not yet.)
 
 Each pair is (seq_a, seq_b) with seq_a < seq_b; the pair is known to the log from its later
 event on, which is what the train/held-out split uses. Deterministic for the same log and seed.
@@ -60,4 +63,28 @@ def semantic_pairs(conn: sqlite3.Connection, *, per_item: int = 2, commits_per_d
             if when - t > window:
                 break
             pairs.add((min(seq, commit_seq), max(seq, commit_seq)))
+    return sorted(pairs)
+
+
+def temporal_pairs(conn: sqlite3.Connection, *, max_files: int = 30, per_file: int = 1,
+                   seqs: Sequence[int] | None = None) -> list[tuple[int, int]]:
+    """Commits that changed the same file are related: each non-merge commit (of at most
+    ``max_files`` paths, like co_changes) is paired with the ``per_file`` previous commits that
+    touched each of its files. Sorted, without duplicates. ``seqs``: only commits among these."""
+    allowed = set(seqs) if seqs is not None else None
+    rows = conn.execute(
+        "SELECT e.seq, f.value ->> '$.path' FROM eventlog e, json_each(e.data, '$.files') f "
+        "WHERE e.event_type = 'git.commit' AND NOT coalesce(e.data ->> '$.is_merge', 0) "
+        "AND json_array_length(e.data, '$.files') <= ? ORDER BY e.seq", (max_files,)).fetchall()
+    last: dict[str, list[int]] = {}
+    pairs: set[tuple[int, int]] = set()
+    for seq, path in rows:
+        if allowed is not None and seq not in allowed:
+            continue
+        earlier = last.setdefault(path, [])
+        for prev in earlier[-per_file:]:
+            if prev != seq:
+                pairs.add((prev, seq))
+        if not earlier or earlier[-1] != seq:
+            earlier.append(seq)
     return sorted(pairs)

@@ -191,6 +191,8 @@ class VectorIndex:
         self._lock = threading.Lock()
 
     def refresh(self, conn: sqlite3.Connection) -> Matrix:
+        """The table's matrix, current. Cheap when nothing changed: the generation and the last
+        seq are two index look-ups (no count(*): that would read every page of the table)."""
         with self._lock:
             gen = generation(conn, self.table)
             matrix = self._matrix
@@ -198,15 +200,11 @@ class VectorIndex:
                 matrix = load(conn, self.table)
             else:
                 newest = int(matrix.seqs[-1]) if len(matrix) else 0
-                stored_last, stored_count = conn.execute(
-                    f"SELECT coalesce(max(seq), 0), count(*) FROM {self.table}").fetchone()
-                if stored_last != newest or stored_count != len(matrix):
+                if last_seq(conn, self.table) != newest:
+                    # Same generation: nothing was truncated, so the change is a pure append.
                     more = load(conn, self.table, after_seq=newest, dim=matrix.rows.shape[1] or None)
-                    if len(matrix) + len(more) != stored_count:  # not a pure append: start again
-                        matrix = load(conn, self.table)
-                    elif len(more):
-                        matrix = Matrix(np.concatenate([matrix.seqs, more.seqs]),
-                                        np.concatenate([matrix.rows, more.rows]) if len(matrix) else more.rows)
+                    matrix = Matrix(np.concatenate([matrix.seqs, more.seqs]),
+                                    np.concatenate([matrix.rows, more.rows]) if len(matrix) else more.rows)
             self._matrix, self._generation = matrix, gen
             return matrix
 
