@@ -58,7 +58,7 @@ def test_evaluate_filtered_ranking():
 def test_a_learnable_relation_beats_base(method, mode):
     r = rotation(16, 3)
     vecs, seqs, pairs = paired_log(train_map=r, held_map=r)
-    settings = {"epochs": 30, "lr": 0.01} if method == "contrastive" else {}
+    settings = {"contrastive": {"epochs": 30, "lr": 0.01, "temperature": 0.05}, "ridge": {"ridge": 0.01}}.get(method, {})
     proj = T.train_projection(vecs, seqs, pairs, method=method, mode=mode, **settings)
     assert proj.cut_seq == 480 and proj.train_pairs == 240 and proj.base.pairs == 60
     assert proj.projected.recall > proj.base.recall

@@ -260,15 +260,24 @@ def _hub_host() -> str:
 
 
 def network_reachable(host: str | None = None, timeout: float = PROBE_TIMEOUT) -> bool:
-    """Can a TCP connection to the model hub be opened within ``timeout`` seconds? (Quick: a
-    missing DNS answer fails at once, so an offline machine never waits on the hub's retries.)"""
+    """Can a TCP connection to the model hub be opened within ``timeout`` seconds? Bounded even
+    when name resolution hangs (the probe runs in a daemon thread), so an offline machine never
+    waits on the hub's own retries and back-off."""
     if os.environ.get("HF_HUB_OFFLINE", "").strip().upper() in {"1", "TRUE", "YES", "ON"}:
         return False
-    try:
-        with socket.create_connection((host or _hub_host(), 443), timeout=timeout):
-            return True
-    except OSError:
-        return False
+    answer: list[bool] = []
+
+    def probe() -> None:
+        try:
+            with socket.create_connection((host or _hub_host(), 443), timeout=timeout):
+                answer.append(True)
+        except OSError:
+            answer.append(False)
+
+    thread = threading.Thread(target=probe, name="patina-hub-probe", daemon=True)
+    thread.start()
+    thread.join(timeout + 0.5)
+    return bool(answer and answer[0])
 
 
 def supported_models() -> list[str]:
