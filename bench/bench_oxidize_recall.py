@@ -13,7 +13,11 @@ Methods, each a ranked list of the search index's current documents:
 * sem+proj    the same with the query mapped by the projection trained on that log's semantic
               pairs (train.py; used only where it beats the base on held-out pairs, else = semantic);
 * rrf         reciprocal rank fusion (k=60) of lexical and semantic (top --depth of each);
-* rrf+proj    the same with sem+proj.
+* rrf+proj    the same with sem+proj;
+* rrf sem×2   RRF with the semantic list weighted 2 (information only, not tuned).
+
+Also "session@k": the share of queries with any item of the labelled session in the top k (a
+looser rule that credits a sibling item stating the same fact), for lexical / semantic / rrf.
 
 A query is answered when one of the top k is the labelled item (recall.py's rule); MRR@k.
 """
@@ -34,7 +38,7 @@ from oxidize_common import REAL_DB, ROOT, SHARED_MODEL, cached_vectors, load_doc
 
 sys.path.insert(0, str(ROOT / "tests"))
 
-METHODS = ("lexical", "semantic", "sem+proj", "rrf", "rrf+proj")
+METHODS = ("lexical", "semantic", "sem+proj", "rrf", "rrf+proj", "rrf sem×2")
 
 
 def build_fixture_db(tmp: str) -> str:
@@ -75,8 +79,9 @@ def evaluate_set(name: str, db: str, queries: list[dict], embedder, args) -> dic
     use = proj.beats_base
     print(f"\n{name}: {len(docs)} documents, {len(queries)} queries; projection {args.method} on {proj.train_pairs} "
           f"pairs: held-out R@10 {proj.base.recall:.3f} -> {proj.projected.recall:.3f}, MRR {proj.base.mrr:.3f} -> "
-          f"{proj.projected.mrr:.3f} ({'used' if use else 'NOT used: no better than base'})")
+          f"{proj.projected.mrr:.3f}, z {proj.gain_z:.1f} ({'used' if use else 'NOT used: not better than base beyond noise'})")
     ranks: dict[str, list] = {m: [] for m in METHODS}
+    session = {"lexical": 0, "semantic": 0, "rrf": 0}
     query_ms = []
     for spec in queries:
         lexical = [h.seq for h in scry(spec["query"], projects=[(None, db)], persona_home=None,
@@ -90,7 +95,10 @@ def evaluate_set(name: str, db: str, queries: list[dict], embedder, args) -> dic
             "lexical": lexical, "semantic": semantic, "sem+proj": projected,
             "rrf": fusion.fuse_keys([lexical, semantic], k=60),
             "rrf+proj": fusion.fuse_keys([lexical, projected], k=60),
+            "rrf sem×2": [key for key, _ in fusion.rrf([lexical, semantic], k=60, weights=[1.0, 2.0])],
         }
+        for method in ("lexical", "semantic", "rrf"):
+            session[method] += any(by_seq[s].origin == spec["session"] for s in lists[method][:args.k])
         for method, ranked in lists.items():
             top = ranked[:args.k]
             ranks[method].append(next((i + 1 for i, s in enumerate(top) if matches(by_seq[s], spec)), None))
@@ -102,6 +110,7 @@ def evaluate_set(name: str, db: str, queries: list[dict], embedder, args) -> dic
         r = ranks[method]
         out[method] = (sum(x is not None for x in r) / len(r), sum(1 / x for x in r if x) / len(r))
     out["_query_ms"] = float(np.median(query_ms))
+    out["_session"] = {m: v / len(queries) for m, v in session.items()}
     return out
 
 
@@ -112,7 +121,7 @@ def main() -> None:
     parser.add_argument("-k", type=int, default=5)
     parser.add_argument("--depth", type=int, default=50, help="how many of each list go into the fusion")
     parser.add_argument("--method", default="contrastive", help="projection method (train.py)")
-    parser.add_argument("--settings", default='{"epochs": 5, "lr": 0.001}', help="fit settings, JSON")
+    parser.add_argument("--settings", default='{}', help='fit settings, JSON (default: train.fit defaults)')
     parser.add_argument("-v", "--verbose", action="store_true", help="rank of every query by every method")
     args = parser.parse_args()
 
@@ -134,6 +143,9 @@ def main() -> None:
     for name, res in results.items():
         print(f"{name:<26} " + " ".join(f"{res[m][0]:.3f}/{res[m][1]:.3f}".rjust(13) for m in METHODS)
               + f"  {res['_query_ms']:.1f}")
+    print(f"\nsession@{args.k} (any item of the labelled session in the top {args.k}):")
+    for name, res in results.items():
+        print(f"{name:<26} " + "  ".join(f"{m} {v:.3f}" for m, v in res["_session"].items()))
 
 
 if __name__ == "__main__":

@@ -60,7 +60,7 @@ def main() -> None:
         print(f"\n{kind}: {len(docs)} embedded events, {len(pairs)} pairs ({time.perf_counter() - t:.2f} s); "
               f"newest {args.holdout:.0%} held out")
         print(f"{'method':<12} {'mode':<6} {'settings':<24} {'train':>6} {'held':>5} {'base R@10':>9} "
-              f"{'base MRR':>8} {'proj R@10':>9} {'proj MRR':>8} {'beats':>5} {'fit s':>6}")
+              f"{'base MRR':>8} {'proj R@10':>9} {'proj MRR':>8} {'z':>6} {'used':>5} {'fit s':>6}")
         for method, mode, settings in RUNS:
             t = time.perf_counter()
             p = train_projection(vectors, seqs, pairs, name=kind, method=method, mode=mode, holdout=args.holdout,
@@ -68,7 +68,7 @@ def main() -> None:
             took = time.perf_counter() - t
             label = ",".join(f"{k}={v}" for k, v in settings.items()) or "-"
             print(f"{method:<12} {mode:<6} {label:<24} {p.train_pairs:>6} {p.base.pairs:>5} {p.base.recall:9.3f} "
-                  f"{p.base.mrr:8.3f} {p.projected.recall:9.3f} {p.projected.mrr:8.3f} "
+                  f"{p.base.mrr:8.3f} {p.projected.recall:9.3f} {p.projected.mrr:8.3f} {p.gain_z:6.1f} "
                   f"{'yes' if p.beats_base else 'no':>5} {took:6.1f}", flush=True)
 
 

@@ -128,3 +128,15 @@ def test_bad_arguments():
         T.train_projection(vecs, seqs, pairs, method="magic")
     with pytest.raises(ValueError):
         T.train_projection(vecs, seqs, pairs, holdout=1.5)
+
+
+def test_a_gain_within_the_noise_is_no_gain():
+    base = T.Scores(0.5, 0.5, 4, 10, (1, 2, 1, 2))
+    same = T.Scores(0.5, 0.5, 4, 10, (1, 2, 1, 2))
+    assert T.gain_z(base, same) == 0.0
+    lucky = T.Scores(0.5, 0.5625, 4, 10, (1, 1, 1, 4))  # one pair up, one down: a wash
+    assert abs(T.gain_z(base, lucky)) < T.MIN_Z
+    steady = T.Scores(1.0, 0.9, 6, 10, (1, 1, 1, 1, 1, 2))
+    assert T.gain_z(T.Scores(0.5, 0.5, 6, 10, (2, 2, 2, 2, 2, 2)), steady) > T.MIN_Z
+    proj = T.Projection("x", "ridge", "query", np.eye(2, dtype=np.float32), base, lucky, 0, 0)
+    assert not proj.beats_base

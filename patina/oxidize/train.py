@@ -41,6 +41,24 @@ class Scores:
     mrr: float  # mean of 1/rank of the partner (no cut-off)
     pairs: int  # pairs scored
     k: int = 10
+    ranks: tuple[int, ...] = field(default=(), repr=False, compare=False)  # each scored pair's rank
+
+
+def gain_z(base: Scores, projected: Scores) -> float:
+    """How sure the projection's MRR gain is: the mean paired difference of reciprocal ranks over
+    its standard error (same pairs, same order). > 0: better; the gate wants > :data:`MIN_Z`."""
+    if not base.ranks or len(base.ranks) != len(projected.ranks):
+        return 0.0
+    diff = 1.0 / np.asarray(projected.ranks, dtype=np.float64) - 1.0 / np.asarray(base.ranks, dtype=np.float64)
+    spread = diff.std(ddof=1) if len(diff) > 1 else 0.0
+    if spread == 0.0:
+        return 0.0 if diff.mean() == 0 else float(np.sign(diff.mean()) * np.inf)
+    return float(diff.mean() / (spread / np.sqrt(len(diff))))
+
+
+# A projection is used only when its held-out MRR gain is this many standard errors above zero
+# (and its recall@k is no lower): a gain within the noise of a few thousand pairs is no gain.
+MIN_Z = 2.0
 
 
 @dataclass
@@ -56,10 +74,15 @@ class Projection:
     settings: dict = field(default_factory=dict)
 
     @property
+    def gain_z(self) -> float:
+        return gain_z(self.base, self.projected)
+
+    @property
     def beats_base(self) -> bool:
-        """Better than the base vectors on the held-out pairs: higher recall@k, or equal recall
-        and higher MRR. Only then is the projection used."""
-        return (self.projected.recall, self.projected.mrr) > (self.base.recall, self.base.mrr)
+        """Better than the base vectors on the held-out pairs, beyond noise: MRR higher by more
+        than :data:`MIN_Z` standard errors of the paired difference, and recall@k no lower.
+        Only then is the projection used."""
+        return self.projected.recall >= self.base.recall and self.gain_z > MIN_Z
 
     def project(self, vectors: np.ndarray) -> np.ndarray:
         """Map vectors (rows, or one vector) and scale them to unit length."""
@@ -136,7 +159,8 @@ def evaluate(vectors: np.ndarray, pairs_idx: np.ndarray, matrix: np.ndarray | No
                 if other != b and row[other] > target:
                     better -= 1
             ranks[start + j] = better + 1
-    return Scores(float(np.mean(ranks <= k)), float(np.mean(1.0 / ranks)), len(scored), k)
+    return Scores(float(np.mean(ranks <= k)), float(np.mean(1.0 / ranks)), len(scored), k,
+                  tuple(int(r) for r in ranks))
 
 
 # ----------------------------------------------------------------------------------- fitting
