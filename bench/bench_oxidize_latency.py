@@ -7,7 +7,8 @@ cache) in ``oxidize_vectors``, optionally pads the table with random unit vector
 rows (the 100k case), then measures:
 
 * cold process, light encoder: a new Python process that imports the library, loads the recorded
-  query model (onnxruntime + tokenizers, no fastembed), embeds the query, reads the vectors, top-10;
+  query model (onnxruntime + tokenizers, no fastembed), embeds the query, maps the vectors' matrix
+  file (write_matrix_file), top-10;
 * cold process, fastembed: the same loading the model through fastembed (load_model);
 * warm: lexical scry (BM25) + query embedding + VectorIndex top-50 + RRF, per query, in one process.
 """
@@ -68,20 +69,21 @@ def main() -> None:
                 start = docs[-1].seq + 1
                 vectors.append(conn, range(start, start + len(extra)), extra)
         n = vectors.count(conn)
+        vectors.write_matrix_file(conn, tmp)
         conn.close()
         model.save_query_spec(embedder, tmp)
         light = ("import sys; from patina import store; from patina.oxidize import model, vectors; "
                  "e = model.load_query_encoder(sys.argv[2]); q = e.embed_one('why drop the logic engine'); "
-                 "c = store.connect(sys.argv[1], readonly=True); print(vectors.search(c, q, 10)[0])")
+                 "c = store.connect(sys.argv[1], readonly=True); print(vectors.search(c, q, 10, cache_dir=sys.argv[2])[0])")
         full = ("import sys; from patina import store; from patina.oxidize import model, vectors; "
-                "e = model.load_model(model_path=sys.argv[2], remember=False); q = e.embed_one('why drop the logic engine'); "
-                "c = store.connect(sys.argv[1], readonly=True); print(vectors.search(c, q, 10)[0])")
+                "e = model.load_model(model_path=sys.argv[3], remember=False); q = e.embed_one('why drop the logic engine'); "
+                "c = store.connect(sys.argv[1], readonly=True); print(vectors.search(c, q, 10, cache_dir=sys.argv[2])[0])")
         nothing = "import sys"
         print(f"{n} vectors x {embedder.dim} in the database; model {embedder.identity.name}")
         base = run(nothing)
         print(f"cold process, python -c 'import sys' alone:        {base * 1000:7.0f} ms")
         print(f"cold process, light encoder + read + top-10:       {run(light, db, tmp) * 1000:7.0f} ms")
-        print(f"cold process, fastembed load_model + read + top-10: {run(full, db, args.model) * 1000:7.0f} ms")
+        print(f"cold process, fastembed load_model + read + top-10: {run(full, db, tmp, args.model) * 1000:7.0f} ms")
 
         conn = store.connect(db, readonly=True)
         index = vectors.VectorIndex()

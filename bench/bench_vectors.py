@@ -12,6 +12,8 @@ Side by side, for each candidate:
 * ``blob16``    the same with float16 BLOBs (half the size; widened to float32 when read).
 * ``library``   patina.oxidize.vectors as shipped (blob32 layout, the project's connection
                 settings: rollback journal, synchronous=FULL; VectorIndex for warm queries).
+* ``lib+file``  the library with its matrix file (write_matrix_file): cold processes map one .npy
+                instead of reading 100k rows (DB MB then counts the file too).
 
 vec0 needs ``pip install apsw sqlite-vec`` (bench only: not project dependencies).
 
@@ -182,7 +184,7 @@ def blob_bench(path: str, vectors: np.ndarray, queries: np.ndarray, dtype) -> di
 
 # ------------------------------------------------------------------------------ the library
 
-def library_bench(path: str, vectors: np.ndarray, queries: np.ndarray) -> dict:
+def library_bench(path: str, vectors: np.ndarray, queries: np.ndarray, matrix_file: bool = False) -> dict:
     """patina.oxidize.vectors itself (float32 BLOBs): append, VectorIndex (warm, including its
     freshness check per query), load + top_k (cold), truncate."""
     import sqlite3
@@ -201,12 +203,22 @@ def library_bench(path: str, vectors: np.ndarray, queries: np.ndarray) -> dict:
     index = V.VectorIndex()
     times = timed([lambda q=q: index.search(conn, q, K) for q in queries])
     cut_times = timed([lambda q=q: index.search(conn, q, K, until_seq=n // 2) for q in queries])
+    cache = os.path.dirname(path) if matrix_file else None
+    if matrix_file:
+        V.write_matrix_file(conn, cache)
     conn.close()
     t = time.perf_counter()
     conn = store.connect(path, readonly=True)
-    V.search(conn, queries[0], K)
+    V.search(conn, queries[0], K, cache_dir=cache)
     cold = time.perf_counter() - t
     conn.close()
+    # A new process, while the matrix file is current (the append/truncate below make it stale).
+    script = ("import time; t=time.perf_counter(); import numpy as np; from patina import store; "
+              "from patina.oxidize import vectors as V; "
+              f"c=store.connect({path!r}, readonly=True); q=np.ones({dim}, dtype=np.float32); "
+              f"V.search(c, q, {K}, cache_dir={cache!r}); "
+              "print(time.perf_counter()-t)")
+    proc = cold_process(script)
     conn = store.connect(path)
     extra = unit_rows(100, dim, 99)
     t = time.perf_counter()
@@ -218,11 +230,9 @@ def library_bench(path: str, vectors: np.ndarray, queries: np.ndarray) -> dict:
         V.truncate(conn, n)
     truncate = time.perf_counter() - t
     conn.close()
-    script = ("import time; t=time.perf_counter(); import numpy as np; from patina import store; "
-              "from patina.oxidize import vectors as V; "
-              f"c=store.connect({path!r}, readonly=True); q=np.ones({dim}, dtype=np.float32); V.search(c, q, {K}); "
-              "print(time.perf_counter()-t)")
-    return dict(insert=insert, size=size, warm=times, cut=cut_times, cold=cold, proc=cold_process(script),
+    if matrix_file:
+        size += sum(os.path.getsize(os.path.join(cache, f)) for f in os.listdir(cache) if f.startswith("oxidize_vectors.")) / 1e6
+    return dict(insert=insert, size=size, warm=times, cut=cut_times, cold=cold, proc=proc,
                 append=append, truncate=truncate)
 
 
@@ -257,7 +267,7 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=100_000)
     parser.add_argument("--dim", type=int, default=384)
     parser.add_argument("--queries", type=int, default=50)
-    parser.add_argument("--only", default="vec0,vec0+meta,blob32,blob16,library")
+    parser.add_argument("--only", default="vec0,vec0+meta,blob32,blob16,library,lib+file")
     args = parser.parse_args()
     vectors = unit_rows(args.n, args.dim, 1)
     queries = unit_rows(args.queries, args.dim, 2)
@@ -273,6 +283,10 @@ def main() -> None:
                 results[name] = blob_bench(path, vectors, queries, np.float32)
             elif name == "library":
                 results[name] = library_bench(path, vectors, queries)
+            elif name == "lib+file":
+                sub = Path(tmp) / "libfile"
+                sub.mkdir()
+                results[name] = library_bench(str(sub / "lib.db"), vectors, queries, matrix_file=True)
             elif name == "blob16":
                 results[name] = blob_bench(path, vectors, queries, np.float16)
             print(f"  {name} done", file=sys.stderr, flush=True)

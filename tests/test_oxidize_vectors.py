@@ -142,3 +142,27 @@ def test_compare_within_tolerance():
     extra = V.compare(V.Matrix(seqs[:2], rows[:2]), same)
     assert extra == V.Difference(3, "extra in actual")
     assert "dimension" in V.compare(same, V.Matrix(seqs, rows[:, :4])).what
+
+
+def test_matrix_file_is_a_cache_that_is_never_wrong(conn, tmp_path):
+    V.append(conn, range(1, 201), unit(200, seed=6))
+    q = unit(1, seed=7)[0]
+    assert V.load_cached(conn, tmp_path).seqs.tolist() == list(range(1, 201))  # no file yet: the table
+    V.write_matrix_file(conn, tmp_path)
+    cached = V.load_cached(conn, tmp_path)
+    assert isinstance(cached.rows, np.memmap)
+    assert np.array_equal(np.asarray(cached.rows), V.load(conn).rows)
+    assert V.search(conn, q, 5, cache_dir=tmp_path) == V.search(conn, q, 5)
+    # Appended after the file was written: the file plus the new rows.
+    V.append(conn, range(201, 211), unit(10, seed=8))
+    grown = V.load_cached(conn, tmp_path)
+    assert grown.seqs.tolist() == list(range(1, 211)) and np.array_equal(grown.rows, V.load(conn).rows)
+    # Truncated and replayed: the file is stale, the table answers.
+    V.truncate(conn, 150)
+    V.append(conn, range(151, 161), np.tile(q, (10, 1)))
+    assert V.load_cached(conn, tmp_path).seqs.tolist() == list(range(1, 161))
+    assert [s for s, _ in V.search(conn, q, 3, cache_dir=tmp_path)] == [151, 152, 153]
+    # A damaged file is ignored.
+    V.write_matrix_file(conn, tmp_path)
+    (tmp_path / "oxidize_vectors.rows.npy").write_bytes(b"garbage")
+    assert V.load_cached(conn, tmp_path).seqs.tolist() == list(range(1, 161))

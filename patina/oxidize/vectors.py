@@ -17,10 +17,13 @@ Nothing here opens transactions: the caller (the pipeline) wraps appends and tru
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import sqlite3
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Iterable, Sequence
 
 import numpy as np
@@ -175,9 +178,11 @@ def top_k(matrix: Matrix, query: np.ndarray, k: int = 10, *, until_seq: int | No
 
 
 def search(conn: sqlite3.Connection, query: np.ndarray, k: int = 10, *, table: str = TABLE,
-           until_seq: int | None = None, allowed: Iterable[int] | None = None) -> list[tuple[int, float]]:
-    """:func:`top_k` straight from the database (a CLI call; a service keeps a :class:`VectorIndex`)."""
-    return top_k(load(conn, table), query, k, until_seq=until_seq, allowed=allowed)
+           until_seq: int | None = None, allowed: Iterable[int] | None = None,
+           cache_dir: str | os.PathLike | None = None) -> list[tuple[int, float]]:
+    """:func:`top_k` straight from the database (a CLI call; a service keeps a :class:`VectorIndex`),
+    through the matrix file in ``cache_dir`` when one is there (:func:`load_cached`)."""
+    return top_k(load_cached(conn, cache_dir, table), query, k, until_seq=until_seq, allowed=allowed)
 
 
 class VectorIndex:
@@ -211,6 +216,56 @@ class VectorIndex:
     def search(self, conn: sqlite3.Connection, query: np.ndarray, k: int = 10, *, until_seq: int | None = None,
                allowed: Iterable[int] | None = None) -> list[tuple[int, float]]:
         return top_k(self.refresh(conn), query, k, until_seq=until_seq, allowed=allowed)
+
+
+# ------------------------------------------------------------------ a matrix file for cold processes
+
+def _cache_paths(directory: str | os.PathLike, table: str) -> tuple[Path, Path, Path]:
+    base = Path(directory)
+    return base / f"{table}.rows.npy", base / f"{table}.seqs.npy", base / f"{table}.json"
+
+
+def write_matrix_file(conn: sqlite3.Connection, directory: str | os.PathLike, table: str = TABLE) -> Path:
+    """Copy the table into ``directory`` (``.patina/data/``) as one float32 matrix a cold process
+    maps instead of reading row by row (100k x 384: ~1 s from the table, ~0.1 s mapped). A cache:
+    the table stays the truth. Returns the JSON file that says which state of the table it holds."""
+    table = _checked(table)
+    matrix = load(conn, table)
+    rows_path, seqs_path, meta_path = _cache_paths(directory, table)
+    state = {"generation": generation(conn, table), "last_seq": int(matrix.seqs[-1]) if len(matrix) else 0,
+             "count": len(matrix), "dim": int(matrix.rows.shape[1])}
+    for path, array in ((rows_path, matrix.rows), (seqs_path, matrix.seqs)):
+        tmp = path.with_name(path.name + ".tmp")
+        with open(tmp, "wb") as fh:
+            np.save(fh, np.ascontiguousarray(array))
+        os.replace(tmp, path)
+    tmp = meta_path.with_name(meta_path.name + ".tmp")
+    tmp.write_text(json.dumps(state, sort_keys=True) + "\n", encoding="utf-8")
+    os.replace(tmp, meta_path)
+    return meta_path
+
+
+def load_cached(conn: sqlite3.Connection, directory: str | os.PathLike | None, table: str = TABLE) -> Matrix:
+    """The table's vectors, from the matrix file when it holds a prefix of the table's current
+    state (same generation: nothing truncated since) plus the rows appended after it, else from
+    the table itself. Never wrong, at worst slower."""
+    table = _checked(table)
+    if directory is not None:
+        rows_path, seqs_path, meta_path = _cache_paths(directory, table)
+        try:
+            state = json.loads(meta_path.read_text(encoding="utf-8"))
+            if state["generation"] == generation(conn, table) and state["last_seq"] <= last_seq(conn, table):
+                seqs = np.load(seqs_path)
+                rows = np.load(rows_path, mmap_mode="r")
+                if len(seqs) == state["count"] == rows.shape[0] and rows.dtype == np.float32 and (
+                        not len(seqs) or int(seqs[-1]) == state["last_seq"]):
+                    tail = load(conn, table, after_seq=state["last_seq"], dim=int(rows.shape[1]))
+                    if not len(tail):
+                        return Matrix(seqs, rows)
+                    return Matrix(np.concatenate([seqs, tail.seqs]), np.concatenate([rows, tail.rows]))
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+    return load(conn, table)
 
 
 @dataclass(frozen=True)
