@@ -1,0 +1,432 @@
+"""The embedding model: which one, where its files are, and turning texts into vectors.
+
+A model is named by the recipe (a fastembed model name, ``BAAI/bge-small-en-v1.5`` by default)
+and found locally, in this order:
+
+1. a directory given explicitly (``patina oxidize --model-path DIR``), which is then remembered
+   in ``.patina/data/`` (:func:`remember_model_path`) for later calls;
+2. ``PATINA_MODEL_PATH``;
+3. the directory remembered earlier;
+4. fastembed's own cache (``FASTEMBED_CACHE_PATH`` or its default), downloading the model on
+   first use where a network exists.
+
+A directory holds ``model.onnx`` + ``tokenizer.json`` + ``config.json`` +
+``special_tokens_map.json`` + ``tokenizer_config.json`` and is loaded through fastembed's own
+custom-model path (``TextEmbedding.add_custom_model`` + ``specific_model_path``), mean pooling
+and L2 normalisation (CLS pooling when a sentence-transformers ``1_Pooling/config.json`` says
+so). Whatever goes wrong, the caller gets :class:`ModelUnavailable`: one line naming the model
+that was needed and how to provide it.
+
+The model's identity (name, sha256 of its ONNX file, dimension) is what the vectors were made
+with; it is recorded beside them so a different model is noticed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import socket
+import threading
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Sequence
+from urllib.parse import urlparse
+
+from patina.errors import EXIT_USAGE, PatinaError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
+
+DEFAULT_MODEL = "BAAI/bge-small-en-v1.5"
+ENV_MODEL_PATH = "PATINA_MODEL_PATH"
+MODEL_FILES = ("model.onnx", "tokenizer.json", "config.json", "special_tokens_map.json", "tokenizer_config.json")
+# Where the remembered --model-path is kept, inside .patina/data/.
+REMEMBERED_FILE = "oxidize_model.json"
+# Texts per ONNX run. Batches are cut from the texts sorted by length, so padding stays small;
+# measured on the shared MiniLM (bench/bench_oxidize_recall.py): 32 is as fast as larger ones.
+BATCH_SIZE = 32
+# Seconds to wait for the model hub's host before saying there is no network.
+PROBE_TIMEOUT = 2.0
+_HOW = (f"give a local model directory ({', '.join(MODEL_FILES)}) with {ENV_MODEL_PATH}=DIR or "
+        "`patina oxidize --model-path DIR`")
+
+
+class ModelUnavailable(PatinaError):
+    """No usable embedding model: the message is one line saying which and how to provide it."""
+
+    exit_code = EXIT_USAGE
+
+
+@dataclass(frozen=True)
+class ModelIdentity:
+    """What the vectors were made with: recorded beside them, compared before reuse."""
+
+    name: str  # the recipe's model name, or "local:<dir name>" for a directory
+    sha256: str  # of the ONNX file
+    dim: int
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, text: str) -> "ModelIdentity":
+        data = json.loads(text)
+        return cls(str(data["name"]), str(data["sha256"]), int(data["dim"]))
+
+
+class Embedder:
+    """A loaded model. ``embed(texts)`` gives float32 (n, dim) rows, L2-normalised, in input order."""
+
+    def __init__(self, backend, identity: ModelIdentity, model_dir: Path, batch_size: int = BATCH_SIZE) -> None:
+        self._backend = backend  # a fastembed TextEmbedding
+        self.identity = identity
+        self.model_dir = model_dir
+        self.batch_size = batch_size
+        self._lock = threading.Lock()  # one ONNX run at a time (a service may share the embedder)
+
+    @property
+    def dim(self) -> int:
+        return self.identity.dim
+
+    def embed(self, texts: Sequence[str], *, sort: bool = True, batch_size: int | None = None) -> "np.ndarray":
+        """Vectors of ``texts`` (float32, (len(texts), dim), unit length), row i for text i.
+
+        ``sort``: run the texts in batches of similar length (shortest first) so a batch is
+        padded to little more than its own texts; rows still come back in input order.
+        """
+        import numpy as np
+
+        texts = [t if isinstance(t, str) else str(t) for t in texts]
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        if not texts:
+            return out
+        order = sorted(range(len(texts)), key=lambda i: (len(texts[i]), i)) if sort else list(range(len(texts)))
+        with self._lock:
+            rows = self._backend.embed([texts[i] for i in order], batch_size=batch_size or self.batch_size)
+            for at, row in zip(order, rows):
+                out[at] = row
+        return normalize(out)
+
+    def embed_one(self, text: str) -> "np.ndarray":
+        return self.embed([text])[0]
+
+
+def normalize(matrix: "np.ndarray") -> "np.ndarray":
+    """Rows scaled to unit length (zero rows stay zero), float32."""
+    import numpy as np
+
+    matrix = np.asarray(matrix, dtype=np.float32)
+    norms = np.linalg.norm(matrix, axis=-1, keepdims=True)
+    return (matrix / np.where(norms > 0, norms, 1.0)).astype(np.float32, copy=False)
+
+
+# ----------------------------------------------------------------------------- where the model is
+
+def remembered_model_path(data_dir: str | os.PathLike | None) -> str | None:
+    """The directory an earlier ``--model-path`` left in ``data_dir``, or None."""
+    if data_dir is None:
+        return None
+    try:
+        with open(Path(data_dir) / REMEMBERED_FILE, encoding="utf-8") as fh:
+            value = json.load(fh).get("model_path")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return value if isinstance(value, str) and value else None
+
+
+def remember_model_path(data_dir: str | os.PathLike, model_path: str | os.PathLike) -> None:
+    """Keep ``model_path`` (absolute) in ``data_dir`` for later calls (a local file, never committed)."""
+    target = Path(data_dir) / REMEMBERED_FILE
+    tmp = target.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"model_path": str(Path(model_path).resolve())}, sort_keys=True) + "\n",
+                   encoding="utf-8")
+    os.replace(tmp, target)
+
+
+def resolve_model_path(model_path: str | os.PathLike | None = None,
+                       data_dir: str | os.PathLike | None = None) -> str | None:
+    """The local model directory to use: explicit > $PATINA_MODEL_PATH > remembered; None: by name."""
+    if model_path:
+        return str(model_path)
+    env = os.environ.get(ENV_MODEL_PATH)
+    if env:
+        return env
+    return remembered_model_path(data_dir)
+
+
+def load_model(model_name: str | None = None, model_path: str | os.PathLike | None = None, *,
+               data_dir: str | os.PathLike | None = None, cache_dir: str | None = None,
+               threads: int | None = None, remember: bool = True) -> Embedder:
+    """The embedder for the recipe's ``model_name`` (default :data:`DEFAULT_MODEL`), from a local
+    directory when one is given, set or remembered (see :func:`resolve_model_path`), else from
+    fastembed's cache or hub. An explicit ``model_path`` is remembered in ``data_dir``.
+    Raises :class:`ModelUnavailable` (one line) when no model can be had."""
+    name = model_name or DEFAULT_MODEL
+    directory = resolve_model_path(model_path, data_dir)
+    if directory is not None:
+        embedder = load_directory(directory, name=name, threads=threads)
+        if model_path and remember and data_dir is not None:
+            remember_model_path(data_dir, directory)
+        return embedder
+    return load_named(name, cache_dir=cache_dir, threads=threads)
+
+
+def file_sha256(path: str | os.PathLike) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _quiet_fastembed():
+    """Import fastembed with its logger silenced (its errors become our one line)."""
+    try:
+        from loguru import logger
+
+        logger.disable("fastembed")
+    except ImportError:  # pragma: no cover
+        pass
+    import fastembed
+
+    return fastembed
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return (text[:200] + "…") if len(text) > 200 else (text or type(exc).__name__)
+
+
+def _pooling_of(directory: Path):
+    """MEAN, unless a sentence-transformers pooling config in the directory says CLS."""
+    from fastembed.common.model_description import PoolingType
+
+    try:
+        config = json.loads((directory / "1_Pooling" / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return PoolingType.MEAN
+    if config.get("pooling_mode_cls_token") and not config.get("pooling_mode_mean_tokens"):
+        return PoolingType.CLS
+    return PoolingType.MEAN
+
+
+_registered: dict[str, int] = {}  # custom names registered with fastembed in this process -> dim
+_register_lock = threading.Lock()
+
+
+def load_directory(directory: str | os.PathLike, *, name: str | None = None, threads: int | None = None) -> Embedder:
+    """An embedder from a local model directory, through fastembed's custom-model path."""
+    path = Path(directory).expanduser()
+    need = f"the embedding model {name or DEFAULT_MODEL}"
+    if not path.is_dir():
+        raise ModelUnavailable(f"no embedding model: {path} is not a directory ({need} was asked for); {_HOW}")
+    missing = [f for f in MODEL_FILES if not (path / f).is_file()]
+    if missing:
+        raise ModelUnavailable(f"no embedding model: {path} lacks {', '.join(missing)}; {_HOW}")
+    try:
+        digest = file_sha256(path / "model.onnx")
+        config = json.loads((path / "config.json").read_text(encoding="utf-8"))
+        dim = int(config.get("hidden_size") or config.get("dim") or config.get("d_model") or 0)
+    except (OSError, ValueError, TypeError, AttributeError) as exc:
+        raise ModelUnavailable(f"no embedding model: {path} cannot be read ({_one_line(exc)}); {_HOW}") from None
+    fastembed = _quiet_fastembed()
+    from fastembed.common.model_description import ModelSource
+
+    TextEmbedding = fastembed.TextEmbedding
+    pooling = _pooling_of(path)
+    # One registration per distinct model file and pooling (fastembed's registry is per process).
+    custom = f"patina-local/{digest[:16]}-{pooling.value.lower()}"
+    try:
+        with _register_lock:
+            if custom not in _registered:
+                TextEmbedding.add_custom_model(
+                    model=custom, pooling=pooling, normalization=True,
+                    sources=ModelSource(hf=custom), dim=dim or 1, model_file="model.onnx",
+                    description=f"local model directory {path.name}")
+                _registered[custom] = dim
+            backend = TextEmbedding(model_name=custom, specific_model_path=str(path), threads=threads)
+        # One text through the whole path: a model that loads but cannot run fails here, not later.
+        real_dim = int(next(iter(backend.embed(["patina"], batch_size=1))).shape[-1])
+    except Exception as exc:  # fastembed/onnxruntime/tokenizers each raise their own kinds
+        raise ModelUnavailable(
+            f"no embedding model: {path / 'model.onnx'} could not be loaded ({_one_line(exc)}); {_HOW}") from None
+    return Embedder(backend, ModelIdentity(f"local:{path.name}", digest, real_dim), path)
+
+
+def _hub_host() -> str:
+    endpoint = os.environ.get("HF_ENDPOINT") or "https://huggingface.co"
+    return urlparse(endpoint).hostname or "huggingface.co"
+
+
+def network_reachable(host: str | None = None, timeout: float = PROBE_TIMEOUT) -> bool:
+    """Can a TCP connection to the model hub be opened within ``timeout`` seconds? Bounded even
+    when name resolution hangs (the probe runs in a daemon thread), so an offline machine never
+    waits on the hub's own retries and back-off."""
+    if os.environ.get("HF_HUB_OFFLINE", "").strip().upper() in {"1", "TRUE", "YES", "ON"}:
+        return False
+    answer: list[bool] = []
+
+    def probe() -> None:
+        try:
+            with socket.create_connection((host or _hub_host(), 443), timeout=timeout):
+                answer.append(True)
+        except OSError:
+            answer.append(False)
+
+    thread = threading.Thread(target=probe, name="patina-hub-probe", daemon=True)
+    thread.start()
+    thread.join(timeout + 0.5)
+    return bool(answer and answer[0])
+
+
+def supported_models() -> list[str]:
+    """fastembed's dense text models, by name."""
+    fastembed = _quiet_fastembed()
+    return [m["model"] for m in fastembed.TextEmbedding.list_supported_models()]
+
+
+def load_named(name: str, *, cache_dir: str | None = None, threads: int | None = None) -> Embedder:
+    """A fastembed model by name: from its cache, else downloaded (only when the hub answers)."""
+    fastembed = _quiet_fastembed()
+    TextEmbedding = fastembed.TextEmbedding
+    known = {m.lower(): m for m in supported_models()}
+    if name.lower() not in known:
+        raise ModelUnavailable(
+            f"no embedding model: {name!r} is not a fastembed model name (see fastembed's "
+            f"TextEmbedding.list_supported_models()); set embedding_model in .patina/oxidize.yaml or {_HOW}")
+    backend = None
+    try:
+        backend = TextEmbedding(model_name=name, cache_dir=cache_dir, threads=threads, local_files_only=True)
+    except Exception:
+        backend = None
+    if backend is None:
+        if not network_reachable():
+            raise ModelUnavailable(
+                f"no embedding model: {name} is not in fastembed's cache and the model hub cannot be "
+                f"reached; download it once where a network exists, or {_HOW}")
+        try:
+            backend = TextEmbedding(model_name=name, cache_dir=cache_dir, threads=threads)
+        except Exception as exc:
+            raise ModelUnavailable(f"no embedding model: {name} could not be downloaded ({_one_line(exc)}); "
+                                   f"{_HOW}") from None
+    try:
+        model_dir = Path(backend.model._model_dir)
+        model_file = model_dir / backend.model.model_description.model_file
+        digest = file_sha256(model_file)
+        dim = int(next(iter(backend.embed(["patina"], batch_size=1))).shape[-1])
+    except Exception as exc:
+        raise ModelUnavailable(f"no embedding model: {name} could not be loaded ({_one_line(exc)}); {_HOW}") from None
+    return Embedder(backend, ModelIdentity(name, digest, dim), model_dir)
+
+
+# ------------------------------------------------------------------------- a light query encoder
+
+QUERY_SPEC_FILE = "oxidize_query_model.json"
+QUERY_TOKENIZER_FILE = "oxidize_query_tokenizer.json"
+
+
+def _postprocessing(backend) -> tuple[str, bool, str | None] | None:
+    """(pooling, normalize, output name) of a fastembed text model, when it is one this module can
+    reproduce (BERT-like: CLS or mean pooling over the first or named output); else None."""
+    from fastembed.text.custom_text_embedding import CustomTextEmbedding
+    from fastembed.text.onnx_embedding import OnnxTextEmbedding
+    from fastembed.text.pooled_embedding import PooledEmbedding
+    from fastembed.text.pooled_normalized_embedding import PooledNormalizedEmbedding
+
+    inner = backend.model
+    names = getattr(inner, "ONNX_OUTPUT_NAMES", None)
+    output = names[0] if names else None
+    if isinstance(inner, CustomTextEmbedding):
+        pooling = inner._pooling.value
+        return (pooling, bool(inner._normalization), output) if pooling in ("MEAN", "CLS") else None
+    if type(inner) in (PooledEmbedding, PooledNormalizedEmbedding):
+        return "MEAN", type(inner) is PooledNormalizedEmbedding, output
+    if type(inner) is OnnxTextEmbedding:
+        return "CLS", True, output
+    return None
+
+
+def save_query_spec(embedder: Embedder, directory: str | os.PathLike) -> Path | None:
+    """Record in ``directory`` (``.patina/data/``) what :func:`load_query_encoder` needs to embed
+    queries without importing fastembed (a cold CLI saves ~1 s): the ONNX file (path, size, mtime),
+    the pooling, and the tokenizer exactly as fastembed configured it. None when the model is of a
+    kind the light encoder cannot reproduce (then queries go through fastembed)."""
+    post = _postprocessing(embedder._backend)
+    if post is None:
+        return None
+    inner = embedder._backend.model
+    model_file = Path(inner._model_dir) / inner.model_description.model_file
+    stat = model_file.stat()
+    target = Path(directory)
+    (target / QUERY_TOKENIZER_FILE).write_text(inner.tokenizer.to_str(), encoding="utf-8")
+    spec = {"identity": json.loads(embedder.identity.to_json()), "model_file": str(model_file.resolve()),
+            "size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "pooling": post[0], "normalize": post[1],
+            "output": post[2]}
+    path = target / QUERY_SPEC_FILE
+    path.write_text(json.dumps(spec, sort_keys=True, indent=1) + "\n", encoding="utf-8")
+    return path
+
+
+class QueryEncoder:
+    """Embeds a few texts (queries) with onnxruntime and tokenizers alone, as fastembed would."""
+
+    def __init__(self, spec: dict, tokenizer, session) -> None:
+        self.identity = ModelIdentity(**spec["identity"])
+        self._spec = spec
+        self._tokenizer = tokenizer
+        self._session = session
+        self._inputs = {i.name for i in session.get_inputs()}
+        self._lock = threading.Lock()
+
+    @property
+    def dim(self) -> int:
+        return self.identity.dim
+
+    def embed(self, texts: Sequence[str]) -> "np.ndarray":
+        import numpy as np
+
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        for i, text in enumerate(texts):  # one at a time: no padding, so nothing to mask
+            enc = self._tokenizer.encode(text)
+            feed = {"input_ids": np.array([enc.ids], dtype=np.int64)}
+            if "attention_mask" in self._inputs:
+                feed["attention_mask"] = np.array([enc.attention_mask], dtype=np.int64)
+            if "token_type_ids" in self._inputs:
+                feed["token_type_ids"] = np.array([enc.type_ids], dtype=np.int64)
+            with self._lock:
+                hidden = self._session.run([self._spec["output"]] if self._spec["output"] else None, feed)[0]
+            if hidden.ndim == 3:
+                hidden = hidden[0, 0] if self._spec["pooling"] == "CLS" else hidden[0].mean(axis=0)
+            else:
+                hidden = hidden[0]
+            out[i] = hidden
+        return normalize(out)
+
+    def embed_one(self, text: str) -> "np.ndarray":
+        return self.embed([text])[0]
+
+
+def load_query_encoder(directory: str | os.PathLike, *, threads: int | None = 1) -> QueryEncoder | None:
+    """The light encoder recorded by :func:`save_query_spec`, or None (nothing recorded, or the
+    model file changed since: then load the model through :func:`load_model`)."""
+    base = Path(directory)
+    try:
+        spec = json.loads((base / QUERY_SPEC_FILE).read_text(encoding="utf-8"))
+        stat = os.stat(spec["model_file"])
+        if stat.st_size != spec["size"] or stat.st_mtime_ns != spec["mtime_ns"]:
+            return None
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        tokenizer = Tokenizer.from_str((base / QUERY_TOKENIZER_FILE).read_text(encoding="utf-8"))
+        tokenizer.no_padding()
+        options = ort.SessionOptions()
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        if threads:
+            options.intra_op_num_threads = threads
+            options.inter_op_num_threads = threads
+        session = ort.InferenceSession(spec["model_file"], options, providers=["CPUExecutionProvider"])
+    except Exception:  # anything amiss: the caller falls back to the full path
+        return None
+    return QueryEncoder(spec, tokenizer, session)

@@ -1,0 +1,207 @@
+"""The embedding model: a tiny ONNX model made here, loaded through the same path as a real one."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+np = pytest.importorskip("numpy")
+pytest.importorskip("fastembed")
+pytest.importorskip("onnx")
+
+from modelutil import make_tiny_model, reference_embedding  # noqa: E402
+
+from patina.oxidize import model as M  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def tiny_dir(tmp_path_factory) -> Path:
+    return make_tiny_model(tmp_path_factory.mktemp("tiny-model"))
+
+
+@pytest.fixture(scope="session")
+def tiny(tiny_dir) -> M.Embedder:
+    return M.load_directory(tiny_dir)
+
+
+@pytest.fixture(autouse=True)
+def _no_env(monkeypatch):
+    monkeypatch.delenv(M.ENV_MODEL_PATH, raising=False)
+
+
+def test_identity_names_the_file_and_dimension(tiny, tiny_dir):
+    assert tiny.identity.name == f"local:{tiny_dir.name}"
+    assert tiny.identity.sha256 == M.file_sha256(tiny_dir / "model.onnx")
+    assert tiny.dim == 16
+    assert M.ModelIdentity.from_json(tiny.identity.to_json()) == tiny.identity
+
+
+def test_embed_gives_unit_float32_rows_in_input_order(tiny, tiny_dir):
+    texts = ["sqlite storage table", "a", "why did the search query crash with an exception",
+             "git commit history", "", "unknownword zzz"]
+    got = tiny.embed(texts)
+    assert got.dtype == np.float32 and got.shape == (len(texts), 16)
+    nonzero = [i for i, t in enumerate(texts)]
+    assert np.allclose(np.linalg.norm(got[nonzero], axis=1), 1.0, atol=1e-5)
+    for i, text in enumerate(texts):
+        # The ONNX graph + tokenizer + mean pooling, as the reference computes it by hand.
+        assert np.allclose(got[i], reference_embedding(tiny_dir, text), atol=1e-5), text
+        assert np.allclose(got[i], tiny.embed([text])[0], atol=1e-6)
+    assert np.allclose(got, tiny.embed(texts, sort=False), atol=1e-6)
+    assert np.allclose(got, tiny.embed(texts, batch_size=2), atol=1e-6)
+
+
+def test_embed_nothing(tiny):
+    assert tiny.embed([]).shape == (0, 16)
+
+
+def test_related_words_land_close(tiny):
+    a, b, c = tiny.embed(["database failure", "sqlite crash", "search query"])
+    assert a @ b > a @ c
+
+
+def test_same_text_same_vector_across_loads(tiny, tiny_dir):
+    again = M.load_directory(tiny_dir)
+    text = ["the hook is slow"]
+    assert np.array_equal(again.embed(text), tiny.embed(text))
+    assert again.identity == tiny.identity
+
+
+def test_explicit_path_is_remembered(tiny_dir, tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    first = M.load_model(model_path=tiny_dir, data_dir=data)
+    assert M.remembered_model_path(data) == str(tiny_dir.resolve())
+    later = M.load_model(data_dir=data)  # no path given: the remembered one
+    assert later.identity == first.identity
+
+
+def test_env_path_is_used(tiny_dir, tmp_path, monkeypatch):
+    monkeypatch.setenv(M.ENV_MODEL_PATH, str(tiny_dir))
+    assert M.resolve_model_path(None, tmp_path) == str(tiny_dir)
+    assert M.load_model(data_dir=tmp_path).dim == 16
+    assert M.remembered_model_path(tmp_path) is None  # only an explicit path is remembered
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc)
+    assert "\n" not in text and "Traceback" not in text
+    return text
+
+
+@pytest.mark.parametrize("missing", M.MODEL_FILES)
+def test_directory_missing_a_file(tiny_dir, tmp_path, missing):
+    copy = tmp_path / "model"
+    shutil.copytree(tiny_dir, copy)
+    (copy / missing).unlink()
+    with pytest.raises(M.ModelUnavailable) as info:
+        M.load_model(model_path=copy)
+    text = _one_line(info.value)
+    assert missing in text and M.ENV_MODEL_PATH in text and "--model-path" in text
+
+
+def test_not_a_directory(tmp_path):
+    with pytest.raises(M.ModelUnavailable) as info:
+        M.load_model("BAAI/bge-small-en-v1.5", tmp_path / "nowhere")
+    text = _one_line(info.value)
+    assert "BAAI/bge-small-en-v1.5" in text and "nowhere" in text
+
+
+def test_corrupt_model_file(tiny_dir, tmp_path):
+    copy = tmp_path / "model"
+    shutil.copytree(tiny_dir, copy)
+    (copy / "model.onnx").write_bytes(b"\x08\x07not an onnx graph" * 50)
+    with pytest.raises(M.ModelUnavailable) as info:
+        M.load_directory(copy)
+    assert "model.onnx" in _one_line(info.value)
+
+
+def test_broken_tokenizer(tiny_dir, tmp_path):
+    copy = tmp_path / "model"
+    shutil.copytree(tiny_dir, copy)
+    (copy / "tokenizer.json").write_text("{not json", encoding="utf-8")
+    with pytest.raises(M.ModelUnavailable):
+        M.load_directory(copy)
+
+
+def test_unknown_model_name(tmp_path):
+    with pytest.raises(M.ModelUnavailable) as info:
+        M.load_model("nobody/no-such-model", cache_dir=str(tmp_path))
+    assert "nobody/no-such-model" in _one_line(info.value)
+
+
+def test_named_model_not_cached_and_offline_fails_fast(tmp_path, monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # also what network_reachable honours
+    start = time.monotonic()
+    with pytest.raises(M.ModelUnavailable) as info:
+        M.load_model("BAAI/bge-small-en-v1.5", cache_dir=str(tmp_path / "empty-cache"))
+    assert time.monotonic() - start < 10
+    text = _one_line(info.value)
+    assert "BAAI/bge-small-en-v1.5" in text and "network" in text
+
+
+def test_network_probe_fails_fast_on_an_unresolvable_host(monkeypatch):
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    start = time.monotonic()
+    assert M.network_reachable("host.invalid", timeout=1.0) is False
+    assert time.monotonic() - start < 5
+
+
+def test_default_pooling_is_mean_and_cls_when_the_directory_says_so(tiny_dir, tmp_path):
+    copy = tmp_path / "model"
+    shutil.copytree(tiny_dir, copy)
+    (copy / "1_Pooling").mkdir()
+    (copy / "1_Pooling" / "config.json").write_text(json.dumps({"pooling_mode_cls_token": True,
+                                                               "pooling_mode_mean_tokens": False}))
+    cls = M.load_directory(copy)
+    vec = cls.embed(["database search"])[0]
+    # CLS pooling: the [CLS] token's vector alone, whatever the text says.
+    assert np.allclose(vec, cls.embed(["hook crash"])[0], atol=1e-6)
+
+
+def test_oxidize_package_imports_nothing_heavy():
+    """The hook path must never pay for numpy/fastembed: importing the package (and the pipeline)
+    loads neither."""
+    code = ("import sys, patina.oxidize, patina.update, patina.hooks; "
+            "print(sorted(m for m in ('numpy', 'fastembed', 'onnxruntime', 'sqlite_vec') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)})
+    assert out.stdout.strip() == "[]"
+
+
+def test_light_query_encoder_equals_fastembed(tiny, tiny_dir, tmp_path):
+    assert M.save_query_spec(tiny, tmp_path) is not None
+    light = M.load_query_encoder(tmp_path)
+    assert light is not None and light.identity == tiny.identity
+    texts = ["why is the sqlite hook slow", "", "unknownword", "database " * 300]  # the last one is truncated
+    assert np.allclose(light.embed(texts), tiny.embed(texts), atol=1e-6)
+    assert np.allclose(light.embed_one(texts[0]), tiny.embed([texts[0]])[0], atol=1e-6)
+
+
+def test_light_query_encoder_refuses_a_changed_model(tiny_dir, tmp_path):
+    copy = tmp_path / "model"
+    shutil.copytree(tiny_dir, copy)
+    embedder = M.load_directory(copy)
+    data = tmp_path / "data"
+    data.mkdir()
+    M.save_query_spec(embedder, data)
+    assert M.load_query_encoder(data) is not None
+    (copy / "model.onnx").write_bytes((copy / "model.onnx").read_bytes() + b"\0")
+    assert M.load_query_encoder(data) is None
+    assert M.load_query_encoder(tmp_path / "nothing-recorded") is None
+
+
+def test_light_query_encoder_imports_no_fastembed(tiny, tmp_path):
+    M.save_query_spec(tiny, tmp_path)
+    code = ("import sys; from patina.oxidize import model; e = model.load_query_encoder(sys.argv[1]); "
+            "v = e.embed_one('database'); print(v.shape[0], 'fastembed' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, check=True,
+                         env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)})
+    assert out.stdout.split() == ["16", "False"]
