@@ -138,28 +138,41 @@ KEYS: dict[str, Key] = {
 }
 
 
-def validate(raw: dict[str, Any], where: str = CONFIG_PATH) -> Config:
-    """A parsed TOML document as a :class:`Config`; ConfigError naming the first bad key."""
-    sections = {}
-    for name, cls in SECTIONS.items():
+def validate_sections(raw: Any, sections: dict[str, type], keys: dict[str, Key], where: str) -> dict[str, Any]:
+    """Check a parsed document against a schema: ``sections`` (name -> NamedTuple class with the
+    defaults), ``keys`` ("section.key" -> Key). Returns {section: instance}; ConfigError naming
+    the first bad key. Shared by every committed settings file (config.toml, oxidize.yaml)."""
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where}: expected a table of sections, got {type(raw).__name__}")
+    out = {}
+    for name, cls in sections.items():
         given = raw.get(name, {})
+        if given is None:
+            given = {}
         if not isinstance(given, dict):
             raise ConfigError(f"{where}: [{name}] must be a table, got {given!r}")
         values = {}
         for key, value in given.items():
-            spec = KEYS.get(f"{name}.{key}")
+            spec = keys.get(f"{name}.{key}")
             if spec is None:
                 raise ConfigError(f"{where}: unknown key {name}.{key} (known: "
-                                  f"{', '.join(k for k in KEYS if k.startswith(name + '.'))})")
+                                  f"{', '.join(k for k in keys if k.startswith(name + '.'))})")
             try:
                 values[key] = spec.check(value)
             except ValueError as exc:
                 raise ConfigError(f"{where}: {name}.{key}: {exc}") from None
-        sections[name] = cls(**values)
-    unknown = sorted(set(raw) - set(SECTIONS))
+        out[name] = cls(**values)
+    unknown = sorted(str(k) for k in set(raw) - set(sections))
     if unknown:
-        raise ConfigError(f"{where}: unknown section [{unknown[0]}] (known: {', '.join(SECTIONS)})")
-    return Config(**sections)
+        raise ConfigError(f"{where}: unknown section [{unknown[0]}] (known: {', '.join(sections)})")
+    return out
+
+
+def validate(raw: dict[str, Any], where: str = CONFIG_PATH) -> Config:
+    """A parsed TOML document as a :class:`Config`; ConfigError naming the first bad key."""
+    return Config(**validate_sections(raw, SECTIONS, KEYS, where))
 
 
 def from_dict(data: Any) -> Config:

@@ -39,7 +39,8 @@ def rollback(conn: sqlite3.Connection, keep_through: int) -> None:
     """Undo, in every materializer, the events after ``keep_through``, which the pipeline is
     about to cut (they are still in the log). A materializer without ``truncate`` and every
     batch one is reset and marked stale: rebuilt by the next absorb (incremental) or
-    :func:`materialize` (batch)."""
+    :func:`materialize` (batch). A *lazy* one (``lazy = True``: embeddings, which need a model
+    no hook loads) is rolled back here but absorbed only by its own command."""
     from patina import store
 
     for mat in load_all():
@@ -47,7 +48,7 @@ def rollback(conn: sqlite3.Connection, keep_through: int) -> None:
         if seen <= keep_through:
             continue
         undo = getattr(mat, "truncate", None)
-        if undo is not None and mat.incremental:
+        if undo is not None and mat.incremental:  # lazy ones included
             undo(conn, keep_through)
             seen, ts = keep_through, _timestamp(conn, keep_through)
         else:
@@ -71,7 +72,7 @@ def absorb_all(conn: sqlite3.Connection, ctx=None) -> None:
 
     last_seq, last_ts = store.last_event(conn)
     for mat in load_all(ctx):
-        if not mat.incremental:
+        if not mat.incremental or getattr(mat, "lazy", False):
             continue
         seen, _ = store.progress(conn, mat.name)
         if seen > last_seq:
