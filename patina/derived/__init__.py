@@ -105,12 +105,15 @@ def rebuild_all(conn: sqlite3.Connection, only: list[str] | None = None, ctx=Non
     return done
 
 
-def stale(conn: sqlite3.Connection) -> list[str]:
-    """Names of materializers that have not absorbed the whole log."""
+def stale(conn: sqlite3.Connection, *, lazy: bool = False) -> list[str]:
+    """Names of materializers that have not absorbed the whole log: the eager ones (which
+    every update keeps current), or with ``lazy`` the lazy ones (brought current by their own
+    command, e.g. `patina oxidize`)."""
     from patina import store
 
     last_seq, _ = store.last_event(conn)
-    return [m.name for m in load_all() if store.progress(conn, m.name)[0] != last_seq]
+    return [m.name for m in load_all() if bool(getattr(m, "lazy", False)) == lazy
+            and store.progress(conn, m.name)[0] != last_seq]
 
 
 def materialize(repo, full: bool = False, waiting=None) -> list[str]:
