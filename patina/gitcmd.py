@@ -98,6 +98,7 @@ class BlobReader:
     def __init__(self, git_dir: str) -> None:
         self.git_dir = git_dir
         self._proc: subprocess.Popen[bytes] | None = None
+        self.bytes_read = 0
 
     def __call__(self, oid: str) -> bytes | None:
         if not oid or oid == "0" * len(oid):
@@ -118,6 +119,7 @@ class BlobReader:
         size = int(parts[2])
         data = proc.stdout.read(size)
         proc.stdout.read(1)  # the newline after the content
+        self.bytes_read += size
         return data
 
     def close(self) -> None:

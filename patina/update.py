@@ -69,7 +69,8 @@ class UpdateResult:
                 f"{self.last_seq} events at {self.head[:12]} ({seconds:.2f} s)")
 
 
-Progress = Callable[[int, int], None]
+# progress(commits done, commits in all, blob bytes read so far): after each batch.
+Progress = Callable[[int, int, int], None]
 
 
 def resolve_target(repo: Repo, until: str | None) -> str | None:
@@ -133,6 +134,9 @@ class _Reader:
 
     def open_blobs(self) -> gitcmd.BlobReader:
         return gitcmd.BlobReader(self.git_dir)
+
+    def bytes_read(self) -> int:
+        return self.blob.bytes_read
 
 
 class _Sources:
@@ -204,6 +208,8 @@ def _fill(conn: sqlite3.Connection, repo: Repo, target: str, base: tuple[int, st
     graph = gitsrc.read_graph(repo.git_dir, target, base[1] if base else None)
     if max_commits is not None and len(graph) > max_commits:
         raise NeedsBackground(f"{len(graph)} commits to read")
+    if progress:
+        progress(0, len(graph), 0)
     chain = gitsrc.first_parent_chain(graph, target)
     steps = gitsrc.plan(graph, chain)
     reader = gitsrc.CommitReader(repo.git_dir, target)
@@ -235,7 +241,7 @@ def _fill(conn: sqlite3.Connection, repo: Repo, target: str, base: tuple[int, st
                 n_commits += len(records)
                 incomplete.extend(r.sha for r in records if r.incomplete)
             if progress:
-                progress(n_commits, len(graph))
+                progress(n_commits, len(graph), ctx.read.bytes_read())
     finally:
         sources.close()
     store.mark_incomplete(conn, incomplete, "objects missing from the object store")

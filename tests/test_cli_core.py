@@ -7,6 +7,9 @@ import io
 import json
 import subprocess
 
+import sys
+from pathlib import Path
+
 import pytest
 
 from gitutil import Repo
@@ -211,3 +214,16 @@ def test_a_projection_without_its_input_says_why(built):
     assert proc.returncode == 0 and "(no rows: the log has no session notes" in proc.stderr
     proc = run("query", "co-occurrence", "-p", "file=nope", cwd=built.path)
     assert proc.stderr.strip() == "(no rows)"
+
+
+def test_a_long_first_build_says_so_when_stderr_is_not_a_terminal(tmp_path):
+    """Piped output (CI logs, install scripts) shows one line at the start, the summary at the end."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    from gen_repo import GIT_ONLY, generate
+
+    path = generate(tmp_path / "long", 220, 30, seed=3, patina_config=GIT_ONLY)
+    proc = run("scrape", cwd=path)
+    assert proc.returncode == 0
+    assert proc.stderr.splitlines()[0] == "patina: building the log: 220 commits to read"
+    assert proc.stdout.startswith("rebuild: 220 commits")
+    assert run("scrape", "--quiet", "--full", cwd=path).stderr == ""
