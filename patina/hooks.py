@@ -169,6 +169,8 @@ def _job_file(data_dir: str) -> str:
 
 def _claim(data_dir: str) -> bool:
     """Take the one background slot (a pid file); a slot whose process is gone is taken over."""
+    from patina.procs import alive
+
     path = _job_file(data_dir)
     for _ in range(2):
         try:
@@ -180,7 +182,7 @@ def _claim(data_dir: str) -> bool:
                     pid = int(fh.read().strip() or 0)
             except (OSError, ValueError):
                 pid = 0
-            if pid and _alive(pid):
+            if pid and alive(pid):
                 return False
             if not pid and time.time() - _mtime(path) < 5:
                 return False  # just claimed by a spawner that has not written the pid yet
@@ -205,16 +207,6 @@ def _mtime(path: str) -> float:
         return os.path.getmtime(path)
     except OSError:
         return 0.0
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _background(argv: list[str]) -> int:

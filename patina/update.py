@@ -423,24 +423,16 @@ def fsync_file(path: str) -> None:
 
 def _remove_stale_temp_files(db_path: str) -> None:
     """Rebuilds killed before their rename leave ``<db>.tmp-<pid>``: remove those of dead pids."""
+    from patina.procs import alive
+
     for path in glob.glob(glob.escape(db_path) + ".tmp-*"):
         pid = path.rsplit("-", 1)[-1]
-        if pid.isdigit() and pid != str(os.getpid()) and not _alive(int(pid)):
+        if pid.isdigit() and pid != str(os.getpid()) and not alive(int(pid)):
             for suffix in ("", "-journal"):
                 try:
                     os.remove(path + suffix)
                 except FileNotFoundError:
                     pass
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def current_head(repo: Repo) -> str | None:

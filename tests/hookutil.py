@@ -38,7 +38,8 @@ def settle(path, timeout: float = 60) -> None:
     """Wait for Patina's background job in the repository at ``path`` (if one runs) to finish."""
     import time
 
-    from patina.hooks import _alive, _job_file
+    from patina.hooks import _job_file
+    from patina.procs import alive
     from patina.lock import locked
 
     r = prepo.discover(str(path))
@@ -49,7 +50,7 @@ def settle(path, timeout: float = 60) -> None:
                 pid = int(fh.read().strip() or 0)
         except (OSError, ValueError):
             pid = None
-        if pid is None or (pid and not _alive(pid)):
+        if pid is None or (pid and not alive(pid)):
             break
         time.sleep(0.05)
     with locked(r.db_path, wait=timeout):
