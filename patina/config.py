@@ -16,7 +16,6 @@ NamedTuples, not dataclasses: this module is on the hook path.
 
 from __future__ import annotations
 
-import datetime as _dt
 import hashlib
 from typing import Any, Callable, NamedTuple
 
@@ -101,6 +100,8 @@ def _source_names(value: Any) -> tuple[str, ...]:
 
 def _moment(value: Any) -> str | None:
     """A date (its first second, UTC) or a datetime, as a UTC timestamp string; "" or absent: None."""
+    import datetime as _dt
+
     from patina.events import parse_when, to_utc
 
     if value is None or value == "":

@@ -17,7 +17,7 @@ import time
 HOOK_NAMES = ("post-commit", "post-merge", "post-checkout", "post-rewrite")
 MARKER = "# patina-hook"
 # More new commits than this and a hook hands the update to the background.
-FOREGROUND_MAX_COMMITS = int(os.environ.get("PATINA_HOOK_FOREGROUND_MAX", "400"))
+FOREGROUND_MAX_COMMITS = int(os.environ.get("PATINA_HOOK_FOREGROUND_MAX", "150"))
 
 
 LOG_MAX_BYTES = 1 << 20  # hook.log is rotated to hook.log.1 past this size

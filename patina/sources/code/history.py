@@ -28,7 +28,7 @@ from patina.sources.code.cache import Cache
 from patina.sources.code.facts import Delta, FileFacts, delta, events_of, keyed
 
 PARALLEL_MIN = 24  # uncached file changes in a batch before the worker pays for its start-up
-PARSE_STATE_BYTES = 64 << 20  # source bytes whose parse trees an engine keeps (LRU beyond)
+PARSE_STATE_BYTES = 12 << 20  # source bytes whose parse trees an engine keeps (LRU beyond; a tree is ~25x its source)
 REGULAR_MODES = ("100644", "100755", "100664")
 
 Facts = dict[tuple[str, str], dict[str, Any]]
