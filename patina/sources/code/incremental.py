@@ -125,7 +125,7 @@ def extract_next(lang: str, data: bytes, previous: State | None) -> tuple[FileFa
         old_tree = previous.tree.copy()
         old_tree.edit(edit.start, edit.old_end, edit.new_end, point_at(previous.data, edit.start),
                       point_at(previous.data, edit.old_end), point_at(data, edit.new_end))
-        tree = loaded.parser.parse(data, old_tree)
+        tree = _reparse(loaded.parser, data, old_tree, previous.tree.root_node.has_error)
         if loaded.spec.whole_file or edit.new_end - edit.start > FULL_SHARE * len(data):
             return _Build(loaded, data, tree).run(lang)
         ranges = old_tree.changed_ranges(tree)
@@ -134,6 +134,19 @@ def extract_next(lang: str, data: bytes, previous: State | None) -> tuple[FileFa
         changed = sorted([(r.start_byte, r.end_byte) for r in ranges] + [(edit.start, edit.new_end)])
         return _Build(loaded, data, tree, previous, edit, changed).run(lang)
     return _Build(loaded, data, loaded.parser.parse(data)).run(lang)
+
+
+def _reparse(parser: Any, data: bytes, edited: Any, old_had_error: bool) -> Any:
+    """The new tree: parsed incrementally from the edited old tree, unless either tree has a
+    syntax error. tree-sitter's error recovery depends on what it reuses, so an incremental
+    parse of a broken file may differ from a fresh one (other ERROR nodes, other facts): the
+    facts would depend on the route. Broken versions are parsed from scratch (the units are
+    still compared with the old tree and reused where nothing changed)."""
+    if not old_had_error:
+        tree = parser.parse(data, edited)
+        if not tree.root_node.has_error:
+            return tree
+    return parser.parse(data)
 
 
 def safe_extract_next(lang: str, data: bytes, previous: State | None) -> tuple[FileFacts | str, State | None]:
