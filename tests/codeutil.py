@@ -1,6 +1,7 @@
 """Helpers for the code source's per-language tests (see patina/sources/code/CONTRACT.md section 4).
 
 - :func:`facts_of` -- the events the code source emits when a file is added, as plain dicts.
+- :func:`lines_of` -- where those facts are (``FileFacts["positions"]``), by the same keys.
 - :func:`check_fixture` -- compare a fixture file's facts with its ``.expected.json``
   (``PATINA_REGEN=1`` writes the expected file instead: review it before committing).
 - :func:`current_state` / :func:`head_state` -- the current-state views of a built database,
@@ -78,6 +79,22 @@ def facts_of(path: str, source: bytes | str, config: dict | None = None) -> list
     events = diff_events(path, {}, keyed(ff), "1970-01-01T00:00:00Z")
     out = [{"event_type": e.event_type, "source_id": e.source_id, "data": e.data} for e in events]
     return sorted(out, key=lambda r: (r["event_type"], r["source_id"]))
+
+
+def lines_of(path: str, source: bytes | str) -> dict[tuple[str, str], list[int]]:
+    """{(event_type, source_id): [line, end_line]} of the facts of ``path`` with ``source`` (the
+    positions map of its FileFacts: no payload holds a line)."""
+    from patina.sources.code.extract import extract
+    from patina.sources.code.facts import source_id
+    from patina.sources.code.languages import language_for_path
+
+    data = source.encode() if isinstance(source, str) else source
+    ff = extract(language_for_path(path), data)  # type: ignore[arg-type]
+    out = {}
+    for pkey, lines in ff["positions"].items():
+        event, key = pkey.split("\t", 1)
+        out[(event, source_id(path, event, key))] = lines
+    return out
 
 
 def check_fixture(lang_dir: str, filename: str) -> None:

@@ -1,6 +1,6 @@
 """C facts: the fixture's exact facts, plus the cases the fixture cannot show."""
 
-from codeutil import check_fixture, facts_of
+from codeutil import check_fixture, facts_of, lines_of
 
 
 def by_id(facts):
@@ -12,18 +12,21 @@ def test_fixture_facts():
 
 
 def test_header_prototypes_inside_include_guard_are_the_api():
-    facts = by_id(facts_of("s.h", "#ifndef S_H\n#define S_H\nint open_store(const char *p);\n"
-                                  "static const int K = 2;\n#endif\n"))
+    src = "#ifndef S_H\n#define S_H\nint open_store(const char *p);\nstatic const int K = 2;\n#endif\n"
+    facts = by_id(facts_of("s.h", src))
     fn = facts[("code.function", "s.h::open_store")]
-    assert (fn["line"], fn["parameters"], fn["return_type"], fn["is_public"]) == (3, ["const char *p"], "int", True)
+    assert (fn["parameters"], fn["return_type"], fn["is_public"]) == (["const char *p"], "int", True)
+    assert lines_of("s.h", src)[("code.function", "s.h::open_store")] == [3, 3]
     assert facts[("code.constant", "s.h::K")]["type"] == "const int"
     assert ("code.constant", "s.h::S_H") not in facts  # a guard macro without a value is no constant
 
 
 def test_local_declarations_are_not_functions_or_constants():
-    facts = by_id(facts_of("m.c", "void g(void) {\n    const int local = 1;\n    int h(int);\n    h(local);\n}\n"))
+    src = "void g(void) {\n    const int local = 1;\n    int h(int);\n    h(local);\n}\n"
+    facts = by_id(facts_of("m.c", src))
     assert sorted(k for k in facts if k[0] in ("code.function", "code.constant")) == [("code.function", "m.c::g")]
-    assert facts[("code.call", "m.c::g->h")]["line"] == 4
+    assert facts[("code.call", "m.c::g->h")]["count"] == 1
+    assert lines_of("m.c", src)[("code.call", "m.c::g->h")] == [4, 4]
 
 
 def test_syntax_error_keeps_the_facts_before_and_after():

@@ -11,13 +11,13 @@ import sqlite3
 
 import pytest
 
-from codeutil import current_state, facts_of, head_state
+from codeutil import current_state, facts_of, head_state, lines_of
 
 from patina import repo as patina_repo
 from patina.config import Config, validate
 from patina.sources.base import FileChange
 from patina.sources.code import CodeSource, languages
-from patina.sources.code.extract import extract
+from patina.sources.code.extract import body_hash, extract
 from patina.sources.code.plugin import qualifier_parts
 from patina.sources.code.symbols import name_words
 
@@ -62,22 +62,20 @@ def test_add_change_rename_delete_emit_exact_events(repo, scrape):
     changed = summary(rows)[4:]
     assert changed == [("code.function", "src/a.py::f"), ("code.function", "src/a.py::h")]
     f = code_rows(rows)[4][2]
-    assert (f["parameters"], f["line"], f["end_line"]) == (["x", "y"], 1, 2)
+    assert f["parameters"] == ["x", "y"] and "line" not in f and len(f["body_hash"]) == 16
     assert_views_equal_head(repo.path)
 
-    # a pure move: lines change, so the moved facts are re-emitted with current lines
+    # a pure move changes positions, not facts: nothing is emitted
     repo.commit("move", {"src/a.py": "\n\n" + V2})
     _, rows = scrape(repo.path)
-    moved = summary(rows)[6:]
-    assert moved == [("code.call", "src/a.py::f->g"), ("code.function", "src/a.py::f"),
-                     ("code.function", "src/a.py::g"), ("code.function", "src/a.py::h")]
-    assert views(repo.path)[("code.function", "src/a.py::h")]["line"] == 11
+    assert summary(rows)[6:] == []
+    assert lines_of("src/a.py", "\n\n" + V2)[("code.function", "src/a.py::h")] == [11, 12]
 
     # rename the file: every fact leaves a.py and arrives in b.py
     repo.git("mv", "src/a.py", "src/b.py")
     repo.commit("rename")
     _, rows = scrape(repo.path)
-    renamed = summary(rows)[10:]
+    renamed = summary(rows)[6:]
     assert renamed == [
         ("code.removed", "src/a.py::f->g"), ("code.removed", "src/a.py"), ("code.removed", "src/a.py::f"),
         ("code.removed", "src/a.py::g"), ("code.removed", "src/a.py::h"),
@@ -89,12 +87,12 @@ def test_add_change_rename_delete_emit_exact_events(repo, scrape):
     # remove a function, then delete the file
     repo.commit("drop h", {"src/b.py": "\n\n" + V1})
     _, rows = scrape(repo.path)
-    assert code_rows(rows)[20] == ("code.removed", "src/b.py::h",
+    assert code_rows(rows)[16] == ("code.removed", "src/b.py::h",
                                    {"file": "src/b.py", "kind": "function", "name": "h"})
-    assert summary(rows)[21:] == [("code.function", "src/b.py::f")]  # its parameters changed back
+    assert summary(rows)[17:] == [("code.function", "src/b.py::f")]  # its parameters changed back
     repo.commit("delete", {"src/b.py": None})
     result, rows = scrape(repo.path)
-    assert summary(rows)[22:] == [("code.removed", "src/b.py::f->g"), ("code.removed", "src/b.py"),
+    assert summary(rows)[18:] == [("code.removed", "src/b.py::f->g"), ("code.removed", "src/b.py"),
                                   ("code.removed", "src/b.py::f"), ("code.removed", "src/b.py::g")]
     assert views(repo.path) == {}
     assert result.warnings == []
@@ -105,8 +103,8 @@ def test_event_timestamp_is_the_commits_and_payload_has_file(repo, scrape):
     _, rows = scrape(repo.path)
     const = [r for r in rows if r[1] == "code.constant"][0]
     assert const[2] == "2023-11-14T22:13:20Z" and const[4] == "m.py"
-    assert json.loads(const[5]) == {"file": "m.py", "kind": "constant", "line": 1, "name": "X_MAX",
-                                    "qualified_name": "X_MAX", "type": None}
+    assert json.loads(const[5]) == {"file": "m.py", "kind": "constant", "name": "X_MAX",
+                                    "qualified_name": "X_MAX", "type": None, "body_hash": body_hash(b"X_MAX = 1")}
     assert sha
 
 
@@ -172,7 +170,7 @@ def test_binary_non_utf8_huge_and_deep_files_never_lose_the_file(repo, scrape):
     assert files["broken.py"]["error_nodes"] >= 1
     assert ("code.class", "broken.py::After") in state
     assert sum(1 for t, s in state if t == "code.function" and s.startswith("many.py::")) == 3000
-    assert ("code.function", "deep.py::" + "::".join(f"d{i}" for i in range(60))) in state
+    assert ("code.function", "deep.py::" + ".".join(f"d{i}" for i in range(60))) in state
     latin = [d for (t, s), d in state.items() if t == "code.function" and s.startswith("latin.py::")]
     assert len(latin) == 1 and latin[0]["name"].startswith("caf")  # the invalid byte ends the name
     assert result.warnings == []
@@ -330,8 +328,8 @@ def fts(repo_path, match):
 def test_symbol_index_follows_the_log_incrementally(repo, scrape):
     repo.commit("1", {"s.py": "class HTTPStore:\n    def openFile(self):\n        pass\n\ndef close_file():\n    pass\n"})
     scrape(repo.path)
-    assert fts(repo.path, "file") == ["s.py::HTTPStore::openFile", "s.py::close_file"]
-    assert fts(repo.path, "http") == ["s.py::HTTPStore", "s.py::HTTPStore::openFile"]
+    assert fts(repo.path, "file") == ["s.py::HTTPStore.openFile", "s.py::close_file"]
+    assert fts(repo.path, "http") == ["s.py::HTTPStore", "s.py::HTTPStore.openFile"]
     repo.commit("2", {"s.py": "class HTTPStore:\n    pass\n\ndef close_file(x):\n    pass\n"})
     scrape(repo.path)
     assert fts(repo.path, "file") == ["s.py::close_file"]
@@ -360,9 +358,10 @@ def test_qualifier_text_is_normalised():
 
 
 def test_duplicate_definitions_keep_the_first():
-    facts = facts_of("d.py", "def f():\n    pass\n\ndef f(x):\n    pass\n")
-    fs = [f for f in facts if f["event_type"] == "code.function"]
-    assert len(fs) == 1 and fs[0]["data"]["line"] == 1
+    src = "def f():\n    pass\n\ndef f(x):\n    pass\n"
+    fs = [f for f in facts_of("d.py", src) if f["event_type"] == "code.function"]
+    assert len(fs) == 1 and fs[0]["data"]["parameters"] == []
+    assert lines_of("d.py", src)[("code.function", "d.py::f")] == [1, 2]
 
 
 def test_extract_is_deterministic_and_json_plain():
@@ -377,10 +376,10 @@ def test_empty_file_has_only_its_file_fact(path):
 
 
 @pytest.mark.parametrize("path, source, key, visibility", [
-    ("l.py", "def f():\n    def _g():\n        pass\n", "l.py::f::_g", "local"),  # before the naming rule
-    ("l.go", "package p\nfunc F() {\n\ttype T struct{}\n}\n", "l.go::F::T", "local"),
+    ("l.py", "def f():\n    def _g():\n        pass\n", "l.py::f._g", "local"),  # before the naming rule
+    ("l.go", "package p\nfunc F() {\n\ttype T struct{}\n}\n", "l.go::F.T", "local"),
     ("l.rs", "fn f() {\n    pub fn g() {}\n}\n", "l.rs::f::g", "public"),  # Rust does not opt in
-    ("l.cs", "class A { void M() { void L() {} } }", "l.cs::A::M::L", "private"),  # nor does C#
+    ("l.cs", "class A { void M() { void L() {} } }", "l.cs::A.M.L", "private"),  # nor does C#
 ])
 def test_definitions_inside_functions_are_local_where_the_language_opts_in(path, source, key, visibility):
     facts = {sid: data for event, sid, data in ((f["event_type"], f["source_id"], f["data"])
@@ -397,7 +396,7 @@ def test_resign_recomputes_the_extractors_signature_hash():
 
     src = "class A {\n  public static int f(int x, String y) { return x; }\n}\n"
     fact = {(f["event_type"], f["source_id"]): f["data"] for f in facts_of("A.java", src)}[
-        ("code.function", "A.java::A::f")]
+        ("code.function", "A.java::A.f")]
     again = dict(fact, signature_hash="")
     resign(again, {"public", "static"})
     assert again["signature_hash"] == fact["signature_hash"]
@@ -434,7 +433,7 @@ def test_queries_with_settings_and_predicates_compile_repeatedly_without_crashin
     facts = {(f["event_type"], f["source_id"]): f["data"] for f in facts_of(
         "k.js", "const a = require('a');\nclass K { constructor() {} }\n")}
     assert facts[("code.import", "k.js::a")]["import_kind"] == "require"
-    assert facts[("code.function", "k.js::K::constructor")]["kind"] == "constructor"
+    assert facts[("code.function", "k.js::K.constructor")]["kind"] == "constructor"
 
 
 # -- `; inherits:` ---------------------------------------------------------------------------------

@@ -13,14 +13,14 @@ def by_id(facts):
 
 def test_async_method_and_private_visibility():
     facts = by_id(facts_of("m.py", "class A:\n    async def _go(self, x: int) -> str:\n        pass\n"))
-    fn = facts[("code.function", "m.py::A::_go")]
+    fn = facts[("code.function", "m.py::A._go")]
     assert (fn["kind"], fn["is_async"], fn["visibility"], fn["is_public"]) == ("method", True, "private", False)
     assert (fn["parameters"], fn["return_type"]) == (["self", "x: int"], "str")
 
 
 def test_nested_function_is_qualified_by_its_function():
     facts = by_id(facts_of("m.py", "def outer():\n    def inner():\n        pass\n    inner()\n"))
-    assert ("code.function", "m.py::outer::inner") in facts
+    assert ("code.function", "m.py::outer.inner") in facts
     assert facts[("code.call", "m.py::outer->inner")]["caller"] == "outer"
 
 
@@ -44,12 +44,12 @@ def test_history_add_change_rename_delete(repo, scrape):
     v1 = "class Store:\n    def open(self):\n        pass\n"
     v2 = "class Store:\n    def open(self, mode):\n        pass\n"
     assert step(repo, scrape, "add", {"pkg/db.py": v1}) == [
-        ("code.class", "pkg/db.py::Store"), ("code.file", "pkg/db.py"), ("code.function", "pkg/db.py::Store::open")]
-    assert step(repo, scrape, "change", {"pkg/db.py": v2}) == [("code.function", "pkg/db.py::Store::open")]
+        ("code.class", "pkg/db.py::Store"), ("code.file", "pkg/db.py"), ("code.function", "pkg/db.py::Store.open")]
+    assert step(repo, scrape, "change", {"pkg/db.py": v2}) == [("code.function", "pkg/db.py::Store.open")]
     assert step(repo, scrape, "rename", rename=("pkg/db.py", "pkg/store.py")) == [
-        ("code.removed", "pkg/db.py::Store"), ("code.removed", "pkg/db.py"), ("code.removed", "pkg/db.py::Store::open"),
+        ("code.removed", "pkg/db.py::Store"), ("code.removed", "pkg/db.py"), ("code.removed", "pkg/db.py::Store.open"),
         ("code.class", "pkg/store.py::Store"), ("code.file", "pkg/store.py"),
-        ("code.function", "pkg/store.py::Store::open")]
+        ("code.function", "pkg/store.py::Store.open")]
     assert step(repo, scrape, "delete", {"pkg/store.py": None}) == [
         ("code.removed", "pkg/store.py::Store"), ("code.removed", "pkg/store.py"),
-        ("code.removed", "pkg/store.py::Store::open")]
+        ("code.removed", "pkg/store.py::Store.open")]

@@ -5,26 +5,37 @@ calls; this module qualifies them by nesting, applies the language's optional ho
 (lang_<x>.py) and shapes the payloads. The result is plain JSON-able data so it can be cached
 by blob id (see :mod:`.cache`) and shipped between processes.
 
+A file is extracted unit by unit (CONTRACT.md section 6; :mod:`.incremental` decides the units
+and which of them a new version must re-extract): :class:`_Builder` turns the matches of one
+*group* (a unit, or a container's own header) into a :class:`Group` whose coordinates are
+relative to the group's unit, :func:`compose_top` joins the groups of one top-level unit and
+:func:`merge_file` joins the top-level units into the file's facts. So a unit's facts can be
+kept from one version of a file to the next and only shifted.
+
 Nothing here recurses over the tree (deep nesting must not overflow the stack) and nothing
 walks every node (large files): nesting is computed from byte ranges with a stack.
 """
 
 from __future__ import annotations
 
+import hashlib
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterable, NamedTuple
 
 from patina.sources.code.facts import (
     CALLER_KINDS,
+    CONTAINER_KINDS,
     FUNCTION_KINDS,
     KIND_EVENT,
     TYPE_KINDS,
     FileFacts,
+    position_key,
 )
-from patina.sources.code.languages import LanguageUnavailable, load
 from patina.sources.code.plugin import bare_type, collapse, node_text, qualifier_parts, signature_hash
 
 HEADER_MAX = 200
+HASH_DIGITS = 16
 
 
 @dataclass
@@ -43,11 +54,12 @@ class Definition:
     scope: list[str] = field(default_factory=list)  # qualified name parts
     caller: "Definition | None" = None  # the innermost function-like ancestor (unless is_caller)
     is_caller: bool = False  # function-like itself: calls inside are attributed to it
+    separator: str = "."  # the language's (languages.LanguageSpec.separator)
 
     @property
     def qualified_name(self) -> str:
         """Computed on use: hooks may adjust ``scope`` (e.g. operator names)."""
-        return "::".join(self.scope)
+        return self.separator.join(self.scope)
 
     def capture(self, name: str) -> Any | None:
         nodes = self.captures.get(name)
@@ -78,19 +90,23 @@ def is_binary(data: bytes) -> bool:
     return b"\0" in data[:8192]
 
 
+def skipped_facts(lang_name: str, reason: str) -> FileFacts:
+    """The facts of a file that is not extracted (binary, too large, extractor error)."""
+    return FileFacts(language=lang_name, error_nodes=0, skipped=reason, facts=[], positions={})
+
+
 def extract(lang_name: str, data: bytes) -> FileFacts:
-    """The facts of one blob. Raises LanguageUnavailable when the language cannot load."""
-    if is_binary(data):
-        return FileFacts(language=lang_name, error_nodes=0, skipped="binary", facts=[])
-    loaded = load(lang_name)
-    tree = loaded.parser.parse(data)
-    root = tree.root_node
-    matches = loaded.cursor.matches(root)
-    return _Builder(loaded, root, matches, data).build(lang_name, count_errors(root))
+    """The facts of one blob. Raises LanguageUnavailable when the language cannot load.
+    The same as :func:`.incremental.extract_next` without a previous version."""
+    from patina.sources.code.incremental import extract_next
+
+    return extract_next(lang_name, data, None)[0]
 
 
 def safe_extract(lang_name: str, data: bytes) -> FileFacts | str:
     """:func:`extract`, or the one-line reason it could not run (for the worker pool)."""
+    from patina.sources.code.languages import LanguageUnavailable
+
     try:
         return extract(lang_name, data)
     except LanguageUnavailable as exc:
@@ -99,32 +115,246 @@ def safe_extract(lang_name: str, data: bytes) -> FileFacts | str:
         return f"code: extraction failed for a {lang_name} file: {exc.__class__.__name__}: {exc}"
 
 
+def body_hash(text: bytes) -> str:
+    """The ``body_hash`` of a definition: its source text, so an edit changes the fact and a
+    move does not."""
+    return hashlib.sha256(text).hexdigest()[:HASH_DIGITS]
+
+
+# -- the facts of a group, relative to its unit ---------------------------------------------------
+
+class DefItem(NamedTuple):
+    """A definition fact of a group (after the hooks), coordinates relative to the unit."""
+
+    start: int  # the definition node: sort key (first by position wins)
+    neg_end: int
+    pattern: int
+    event: str
+    key: str
+    data: dict[str, Any]  # the payload; a container's still lacks its body_hash
+    hash_start: int  # the span the body_hash covers (and the position): the node, or its
+    hash_end: int  # parent for (#set! header "parent")
+    row: int  # its first and last row, relative to the unit's first row
+    end_row: int
+    container: bool  # a CONTAINER_KINDS definition: hashed without its nested facts
+    declaration: bool  # from a (#set! declaration "true") pattern: loses to a definition
+
+
+class CallItem(NamedTuple):
+    """The calls of one (caller, callee) in a group: the first site and the count."""
+
+    key: str
+    caller: str
+    callee: str
+    start: int
+    row: int
+    count: int
+
+
+class ImportItem(NamedTuple):
+    """One (statement, import path) of a group."""
+
+    start: int
+    path: str
+    names: tuple[str, ...]
+    kind: str
+    row: int
+
+
+class Group(NamedTuple):
+    """The facts found in one group (a leaf unit, or a container's header), with byte and row
+    coordinates relative to the unit's start: unchanged when the unit only moves."""
+
+    defs: tuple[DefItem, ...]
+    calls: tuple[CallItem, ...]
+    imports: tuple[ImportItem, ...]
+
+
+EMPTY_GROUP = Group((), (), ())
+
+
+class TopContent(NamedTuple):
+    """The facts of one top-level unit, ready to merge: duplicates within the unit resolved,
+    containers hashed. Coordinates relative to the unit's start."""
+
+    defs: tuple[tuple[str, str, dict[str, Any], str, int, int, bool], ...]  # event, key, data, pkey, row, end_row, decl
+    calls: tuple[CallItem, ...]  # one per key, the first site
+    imports: tuple[ImportItem, ...]  # one per path, names merged, the first statement
+
+
+EMPTY_CONTENT = TopContent((), (), ())
+
+
+def _wins(new_decl: bool, old_decl: bool) -> bool:
+    """Between two facts of one key, the later one wins only as a definition over a
+    declaration (a C prototype and the function's definition): otherwise the first does."""
+    return old_decl and not new_decl
+
+
+def compose_top(data: bytes, top_start: int, parts: list[tuple[int, int, Group]]) -> TopContent:
+    """Join the groups of one top-level unit (``parts``: (byte offset, row offset) of each
+    group's unit relative to the top-level unit, the group). Duplicate keys: the first by
+    position wins (a definition over a declaration). A container's body_hash is its text
+    without the spans of the nested definitions kept here, whitespace runs collapsed: so
+    editing a method does not change its class, and neither does moving it."""
+    if not parts:
+        return EMPTY_CONTENT
+    if len(parts) == 1 and not parts[0][0] and not parts[0][1]:
+        return _compose_one(data, top_start, parts[0][2])
+    items: list[tuple[int, int, int, int, DefItem]] = []  # (start, neg_end, pattern, n, item)
+    calls: dict[str, CallItem] = {}
+    imports: list[ImportItem] = []
+    for boff, roff, group in parts:
+        for d in group.defs:
+            if boff or roff:
+                d = d._replace(start=d.start + boff, neg_end=d.neg_end - boff, hash_start=d.hash_start + boff,
+                               hash_end=d.hash_end + boff, row=d.row + roff, end_row=d.end_row + roff)
+            items.append((d.start, d.neg_end, d.pattern, len(items), d))
+        for c in group.calls:
+            start = c.start + boff
+            old = calls.get(c.key)
+            if old is None:
+                calls[c.key] = c._replace(start=start, row=c.row + roff)
+            elif start < old.start:
+                calls[c.key] = c._replace(start=start, row=c.row + roff, count=old.count + c.count)
+            else:
+                calls[c.key] = old._replace(count=old.count + c.count)
+        for i in group.imports:
+            imports.append(i._replace(start=i.start + boff, row=i.row + roff) if boff or roff else i)
+    items.sort()
+    imports.sort(key=lambda i: i.start)
+    return _content(data, top_start, [item[-1] for item in items], tuple(calls.values()), imports)
+
+
+def _compose_one(data: bytes, top_start: int, group: Group) -> TopContent:
+    """:func:`compose_top` of a top-level unit that is one group (most are): its items are
+    already in order and its calls already one per key."""
+    return _content(data, top_start, group.defs, group.calls, group.imports)
+
+
+def _content(data: bytes, top_start: int, items: Any, calls: tuple[CallItem, ...],
+             imports: Any) -> TopContent:
+    """The TopContent of a unit's definitions (sorted by position), calls (one per key) and
+    imports (sorted by position)."""
+    kept: dict[tuple[str, str], DefItem] = {}
+    for d in items:
+        k = (d.event, d.key)
+        old_def = kept.get(k)
+        if old_def is None or _wins(d.declaration, old_def.declaration):
+            kept[k] = d
+    ordered = list(kept.values())
+    if len(ordered) != len(items):
+        ordered.sort(key=lambda d: (d.start, d.neg_end, d.pattern))
+    hashes = _container_hashes(data, top_start, ordered)
+    defs = tuple((d.event, d.key, hashes.get(id(d), d.data) if hashes else d.data, position_key(d.event, d.key),
+                  d.row, d.end_row, d.declaration) for d in ordered)
+    merged: dict[str, ImportItem] = {}
+    for i in imports:
+        old_imp = merged.get(i.path)
+        if old_imp is None:
+            merged[i.path] = i
+        elif not set(i.names) <= set(old_imp.names):
+            merged[i.path] = old_imp._replace(names=tuple(sorted(set(old_imp.names) | set(i.names))))
+    return TopContent(defs, calls, tuple(merged.values()))
+
+
+def _container_hashes(data: bytes, top_start: int, kept: list[DefItem]) -> dict[int, dict[str, Any]]:
+    """id(item) -> its payload with the body_hash, for the container definitions of one
+    top-level unit (see :func:`compose_top`)."""
+    containers = [d for d in kept if d.container]
+    if not containers:
+        return {}
+    spans = sorted((d.hash_start, -d.hash_end) for d in kept)
+    starts = [s for s, _ in spans]
+    out: dict[int, dict[str, Any]] = {}
+    for c in containers:
+        pieces: list[bytes] = []
+        at = c.hash_start
+        i = bisect_left(starts, c.hash_start)
+        while i < len(spans) and spans[i][0] < c.hash_end:
+            s, e = spans[i][0], -spans[i][1]
+            i += 1
+            if e > c.hash_end or (s == c.hash_start and e == c.hash_end) or s < at:
+                continue  # itself (one node, several names), or inside a span already cut
+            pieces.append(data[top_start + at:top_start + s])
+            at = e
+        pieces.append(data[top_start + at:top_start + c.hash_end])
+        text = b" ".join(b" ".join(pieces).split())
+        out[id(c)] = {**c.data, "body_hash": body_hash(text)}
+    return out
+
+
+def merge_file(lang_name: str, error_nodes: int, tops: Iterable[tuple[int, TopContent]]) -> FileFacts:
+    """The file's facts from its top-level units in order ((first row, content) each): the
+    first fact of a key wins (a definition over a declaration); the calls of one (caller,
+    callee) are counted over the file, their position is the first site's; the names of one
+    import path are merged, its kind and position are the first statement's."""
+    facts: dict[tuple[str, str], dict[str, Any]] = {}
+    declared: set[tuple[str, str]] = set()
+    positions: dict[str, list[int]] = {}
+    calls: dict[str, list[Any]] = {}  # key -> [caller, callee, count, line]
+    imports: dict[str, list[Any]] = {}  # path -> [names set, kind, line]
+    for row0, top in tops:
+        for event, key, data, pkey, row, end_row, decl in top.defs:
+            k = (event, key)
+            if k in facts and not (k in declared and not decl):
+                continue
+            facts[k] = data
+            if decl:
+                declared.add(k)
+            else:
+                declared.discard(k)
+            positions[pkey] = [row0 + row + 1, row0 + end_row + 1]
+        for c in top.calls:
+            have = calls.get(c.key)
+            if have is None:
+                calls[c.key] = [c.caller, c.callee, c.count, row0 + c.row + 1]
+            else:
+                have[2] += c.count
+        for i in top.imports:
+            have_imp = imports.get(i.path)
+            if have_imp is None:
+                imports[i.path] = [set(i.names), i.kind, row0 + i.row + 1]
+            else:
+                have_imp[0].update(i.names)
+    for path, (names, kind, line) in imports.items():
+        facts[("code.import", path)] = {"import_path": path, "imported_names": sorted(names), "import_kind": kind}
+        positions[position_key("code.import", path)] = [line, line]
+    # "code.call" sorts before every other fact event: the calls first, then the rest.
+    out: list[list[Any]] = []
+    for key in sorted(calls):
+        caller, callee, count, line = calls[key]
+        out.append(["code.call", key, {"caller": caller, "callee": callee, "count": count}])
+        positions[position_key("code.call", key)] = [line, line]
+    out.extend([event, key, facts[(event, key)]] for event, key in sorted(facts))
+    return FileFacts(language=lang_name, error_nodes=error_nodes, skipped=None, facts=out, positions=positions)
+
+
+# -- the builder -----------------------------------------------------------------------------------
+
 class _Builder:
-    """Turns one file's query matches into facts.
+    """Turns the query matches of one group into facts, for one version of a file.
 
     Hot paths (call sites are ~80% of all matches) read text by slicing the decoded source
     when it is ASCII (byte offsets = character offsets), instead of ``node.text`` (a memoryview
     and a bytes copy per node); results are identical to :func:`node_text`.
     """
 
-    def __init__(self, loaded: Any, root: Any, matches: list[tuple[int, dict[str, list[Any]]]],
-                 data: bytes | None = None) -> None:
+    def __init__(self, loaded: Any, data: bytes) -> None:
         self.loaded = loaded
         self.function_locals = loaded.spec.function_locals
+        self.separator = loaded.spec.separator
         self.query = loaded.query
-        self.root = root
-        self.matches = matches
         self.data = data
-        self.src: str | None = data.decode("ascii") if data is not None and data.isascii() else None
+        self.src: str | None = data.decode("ascii") if data.isascii() else None
+        self.hooks = loaded.hooks_by_name
 
     def _text(self, node: Any) -> str:
         """:func:`node_text`, faster when the source is at hand."""
         src = self.src
         if src is not None:
             return src[node.start_byte:node.end_byte]
-        if self.data is not None:
-            return self.data[node.start_byte:node.end_byte].decode("utf-8", "replace")
-        return node_text(node)
+        return self.data[node.start_byte:node.end_byte].decode("utf-8", "replace")
 
     def _first_line(self, node: Any) -> str:
         """The first line of a node's text (a class's header), without copying its whole body."""
@@ -136,7 +366,7 @@ class _Builder:
         return self._text(node).split("\n", 1)[0]
 
     # -- collection ------------------------------------------------------------------------------
-    def _role(self, pattern: int, caps: dict[str, list[Any]]) -> tuple[str | None, dict[str, Any]]:
+    def role(self, pattern: int, caps: dict[str, list[Any]]) -> tuple[str | None, dict[str, Any]]:
         """(role capture, settings) of a pattern, memoised on the language (alternations may
         vary the role capture: then it is looked up again)."""
         info = self.loaded.pattern_info
@@ -152,7 +382,8 @@ class _Builder:
             info[pattern] = cached
         return cached
 
-    def _collect(self) -> tuple[list[Definition], list[tuple[int, int, str, int, Any]], list[tuple[Any, dict, dict]]]:
+    def _collect(self, matches: list[tuple[int, dict[str, list[Any]]]]) -> tuple[
+            list[Definition], list[tuple[int, int, str, int, Any]], list[tuple[Any, dict, dict]]]:
         """Definitions (one per (node, name): the first pattern wins), call sites sorted by
         (start, -end, callee) (the same site matched by several patterns appears several
         times: :meth:`_calls` counts it once), and import statements (one per (node, path
@@ -163,10 +394,11 @@ class _Builder:
         info = self.loaded.pattern_info
         src = self.src
         text = self._text
-        for pattern, caps in self.matches:
+        separator = self.separator
+        for pattern, caps in matches:
             cached = info.get(pattern)
             if cached is None or cached[0] not in caps:
-                cached = self._role(pattern, caps)
+                cached = self.role(pattern, caps)
             role = cached[0]
             if role == "reference.call":  # the most frequent: keep this path short
                 names = caps.get("name")
@@ -192,7 +424,7 @@ class _Builder:
                 current = best.get((node.id, name))
                 if current is None or pattern < current.pattern:
                     best[(node.id, name)] = Definition(node, kind, name, caps, cached[1], pattern,
-                                                       node.start_byte, node.end_byte)
+                                                       node.start_byte, node.end_byte, separator=separator)
             elif role == "reference.import":
                 node = caps[role][0]
                 path_node = (caps.get("import.path") or [None])[0]
@@ -212,9 +444,11 @@ class _Builder:
         return defs, calls, import_list
 
     @staticmethod
-    def _nest(defs: list[Definition]) -> None:
-        """Parent links and qualified names from byte-range containment (a stack, no recursion)."""
-        stack: list[Definition] = []
+    def _nest(defs: list[Definition], context: list[Definition]) -> None:
+        """Parent links and qualified names from byte-range containment (a stack, no
+        recursion). ``context``: the definitions around the group (outermost first), as the
+        stack stood when the group's unit began."""
+        stack: list[Definition] = list(context)
         for d in defs:
             while stack and not (stack[-1].start <= d.start and d.end <= stack[-1].end):
                 stack.pop()
@@ -237,14 +471,34 @@ class _Builder:
             if not (stack and stack[-1].node.id == d.node.id):
                 stack.append(d)
 
-    # -- facts -----------------------------------------------------------------------------------
-    def build(self, lang_name: str, error_nodes: int) -> FileFacts:
-        defs, calls, imports = self._collect()
-        self._nest(defs)
-        facts: dict[tuple[str, str], tuple[int, dict[str, Any]]] = {}
-        hooks = self.loaded.hooks_by_name
-        refine = hooks.get("refine")
+    @staticmethod
+    def context_for(context: list[Definition], defs: list[Definition], start: int, end: int) -> list[Definition]:
+        """The nesting stack at a unit [start, end) inside a group whose definitions are
+        ``defs`` (sorted) and whose own context is ``context``: what :meth:`_nest` would hold."""
+        stack = list(context)
+        for d in defs:
+            if d.start <= start and end <= d.end and not (stack and stack[-1].node.id == d.node.id):
+                stack.append(d)
+        return stack
 
+    # -- facts -----------------------------------------------------------------------------------
+    def groups(self, matches: list[tuple[int, dict[str, list[Any]]]], context: list[Definition],
+               units: list[tuple[int, int]]) -> tuple[list[Group], list[Definition]]:
+        """The facts of the matches of sibling units that share a context, one Group per unit,
+        relative to its (start byte, start row) in ``units`` (sorted); and the definitions
+        (the context of what is nested in them). One pass for many units: the same facts as
+        one pass per unit, since nothing here relates two definitions or sites of disjoint
+        units."""
+        n = len(units)
+        if not matches:
+            return [EMPTY_GROUP] * n, []
+        starts = [b for b, _ in units]
+        defs, calls, imports = self._collect(matches)
+        self._nest(defs, context)
+        hooks = self.hooks
+        refine = hooks.get("refine")
+        data_bytes = self.data
+        items: list[list[DefItem]] = [[] for _ in range(n)]
         for d in defs:
             event = KIND_EVENT[d.kind]
             if event is None:
@@ -255,47 +509,43 @@ class _Builder:
                     data = refine(data, d)
             except Exception:  # noqa: BLE001 - a hook failing drops this fact, not the file
                 data = None
-            if data is not None:
-                key = (event, d.qualified_name)
-                if key not in facts:  # duplicates: the first by position wins
-                    facts[key] = (d.start, data)
-
-        call_facts = self._calls(defs, calls)
-
-        for event, key, pos, data in self._imports(imports, hooks.get("imports")):
-            existing = facts.get((event, key))
-            if existing is None:
-                facts[(event, key)] = (pos, data)
-            else:
-                merged = sorted(set(existing[1]["imported_names"]) | set(data["imported_names"]))
-                existing[1]["imported_names"] = merged
-
-        # "code.call" sorts before every other fact event: the calls first, then the rest.
-        out = [["code.call", key, call_facts[key]] for key in sorted(call_facts)]
-        out.extend([event, key, facts[(event, key)][1]] for event, key in sorted(facts))
-        return FileFacts(language=lang_name, error_nodes=error_nodes, skipped=None, facts=out)
+            if data is None:
+                continue
+            node = d.node
+            if d.settings.get("header") == "parent" and node.parent is not None:
+                node = node.parent  # e.g. a C typedef captured on its declarator: the typedef's span
+            hs, he = node.start_byte, node.end_byte
+            container = d.kind in CONTAINER_KINDS
+            if not container:
+                data["body_hash"] = body_hash(data_bytes[hs:he])
+            k = bisect_right(starts, d.start) - 1 if n > 1 else 0
+            base_byte, base_row = units[k]
+            items[k].append(DefItem(d.start - base_byte, base_byte - d.end, d.pattern, event, d.qualified_name, data,
+                                    hs - base_byte, he - base_byte, node.start_point[0] - base_row,
+                                    node.end_point[0] - base_row, container, bool(d.settings.get("declaration"))))
+        call_items = self._calls(context + defs, calls, units, starts)
+        import_items = self._imports(imports, hooks.get("imports"), units, starts)
+        return [Group(tuple(items[k]), call_items[k], import_items[k]) for k in range(n)], defs
 
     def _definition(self, d: Definition, event: str, hooks: dict[str, Any]) -> dict[str, Any] | None:
         kind = str(d.settings.get("kind") or d.kind)
-        line = d.node.start_point[0] + 1
         visibility = self._visibility(d, hooks.get("visibility"))
         if event == "code.function":
-            return self._function(d, kind, line, visibility, hooks)
+            return self._function(d, kind, visibility, hooks)
         if event == "code.member":
             type_node = d.capture("type")
             return {"parent": d.parent.qualified_name if d.parent else "", "name": d.name,
                     "qualified_name": d.qualified_name, "kind": kind, "visibility": visibility,
-                    "type": self._type_text(type_node), "line": line}
+                    "type": self._type_text(type_node)}
         if event == "code.constant":
             type_node = d.capture("type")
             return {"name": d.name, "qualified_name": d.qualified_name, "kind": kind,
-                    "type": self._type_text(type_node), "line": line}
+                    "type": self._type_text(type_node)}
         node = d.node
         if d.settings.get("header") == "parent" and node.parent is not None:
-            node = node.parent  # e.g. a C typedef captured on its declarator: the typedef's lines
+            node = node.parent  # e.g. a C typedef captured on its declarator: the typedef's header
         return {"name": d.name, "qualified_name": d.qualified_name, "kind": kind, "visibility": visibility,
-                "definition": collapse(self._first_line(node))[:HEADER_MAX], "line": node.start_point[0] + 1,
-                "end_line": node.end_point[0] + 1}
+                "definition": collapse(self._first_line(node))[:HEADER_MAX]}
 
     def _type_text(self, node: Any) -> str | None:
         """:func:`.plugin.type_text` with the builder's text access."""
@@ -319,8 +569,7 @@ class _Builder:
             return collapse(self._text(vis)).lower()
         return str(d.settings.get("visibility") or "public")
 
-    def _function(self, d: Definition, kind: str, line: int, visibility: str,
-                  hooks: dict[str, Any]) -> dict[str, Any]:
+    def _function(self, d: Definition, kind: str, visibility: str, hooks: dict[str, Any]) -> dict[str, Any]:
         hook_mods = hooks.get("modifiers")
         if hook_mods is not None:
             mods = set(hook_mods(d))
@@ -341,19 +590,20 @@ class _Builder:
         sig_hash = signature_hash(d.name, params, return_type, mods, visibility)
         return {
             "name": d.name, "qualified_name": d.qualified_name, "kind": kind,
-            "line": line, "end_line": d.node.end_point[0] + 1,
             "parameters": params, "return_type": return_type, "visibility": visibility,
             "is_public": visibility == "public", "is_async": "async" in mods, "is_unsafe": "unsafe" in mods,
             "takes_mut_self": False, "returns_result": returns_result, "signature_hash": sig_hash,
         }
 
     @staticmethod
-    def _calls(defs: list[Definition], calls: list[tuple[int, int, str, int, Any]]) -> dict[str, dict[str, Any]]:
-        """One fact per (caller, callee), by key ``caller->callee``: the caller is the innermost
+    def _calls(defs: list[Definition], calls: list[tuple[int, int, str, int, Any]], units: list[tuple[int, int]],
+               starts: list[int]) -> list[tuple[CallItem, ...]]:
+        """One item per (caller, callee), by key ``caller->callee``: the caller is the innermost
         enclosing function-like definition (else the innermost definition, else ``<module>``);
-        line of the first site, count of sites. A sweep over byte ranges with a stack of open
+        the first site and the count of sites. A sweep over byte ranges with a stack of open
         definitions (no parent walks); qualified names are joined once per definition."""
-        out: dict[str, dict[str, Any]] = {}
+        out: dict[tuple[int, str], list[Any]] = {}  # (unit, key) -> [caller, callee, start, row, count]
+        many = len(units) > 1
         i = 0
         n = len(defs)
         stack: list[tuple[int, int, str]] = []  # (start, end, caller's qualified name)
@@ -385,15 +635,24 @@ class _Builder:
                     top_start, top_end, caller = stack[-1]
                 else:
                     top_start, top_end, caller = -1, 1 << 62, "<module>"
-            key = f"{caller}->{callee}"
+            k = bisect_right(starts, start) - 1 if many else 0
+            key = (k, f"{caller}->{callee}")
             existing = out.get(key)
             if existing is None:
-                out[key] = {"caller": caller, "callee": callee, "line": node.start_point[0] + 1, "count": 1}
+                base_byte, base_row = units[k]
+                out[key] = [caller, callee, start - base_byte, node.start_point[0] - base_row, 1]
             else:
-                existing["count"] += 1
-        return out
+                existing[4] += 1
+        per_unit: list[list[CallItem]] = [[] for _ in units]
+        for (k, key), v in out.items():
+            per_unit[k].append(CallItem(key, *v))
+        return [tuple(c) for c in per_unit]
 
-    def _imports(self, imports: list[tuple[Any, dict, dict]], hook: Any):
+    def _imports(self, imports: list[tuple[Any, dict, dict]], hook: Any, units: list[tuple[int, int]],
+                 starts: list[int]) -> list[tuple[ImportItem, ...]]:
+        """One item per (statement, import path), by unit."""
+        per_unit: list[list[ImportItem]] = [[] for _ in units]
+        many = len(units) > 1
         text = self._text
         for node, caps, settings in imports:
             try:
@@ -407,14 +666,16 @@ class _Builder:
             except Exception:  # noqa: BLE001 - a failing hook drops this import only
                 continue
             kind = str(settings.get("import.kind") or "import")
+            k = bisect_right(starts, node.start_byte) - 1 if many else 0
+            base_byte, base_row = units[k]
             for path, names in pairs:
                 path = collapse(path).strip("\"'`")
                 if not path:
                     continue
-                clean = sorted({collapse(n) for n in names if collapse(n)})
-                yield ("code.import", path, node.start_byte,
-                       {"import_path": path, "imported_names": clean, "import_kind": kind,
-                        "line": node.start_point[0] + 1})
+                clean = tuple(sorted({collapse(n) for n in names if collapse(n)}))
+                per_unit[k].append(ImportItem(node.start_byte - base_byte, path, clean, kind,
+                                              node.start_point[0] - base_row))
+        return [tuple(i) for i in per_unit]
 
 
 assert FUNCTION_KINDS <= CALLER_KINDS

@@ -33,6 +33,10 @@ TYPE_KINDS = frozenset({"struct", "union", "enum", "trait", "class", "interface"
 FUNCTION_KINDS = frozenset({"function", "method", "constructor"})
 # Definitions a call is attributed to, innermost first (else the innermost definition).
 CALLER_KINDS = FUNCTION_KINDS
+# A definition of one of these kinds holds others: its ``body_hash`` leaves out the text of the
+# nested definitions that are facts of their own (editing a method does not change its class).
+CONTAINER_KINDS = frozenset({"class", "struct", "union", "enum", "trait", "interface", "impl", "module",
+                             "namespace"})
 
 FILE_EVENT = "code.file"
 REMOVED_EVENT = "code.removed"
@@ -43,9 +47,16 @@ class FileFacts(TypedDict, total=False):
 
     language: str
     error_nodes: int  # ERROR + MISSING nodes tree-sitter recovered from
-    skipped: str | None  # None, "binary" or "too_large"
+    skipped: str | None  # None, "binary", "too_large" or "error"
     facts: list[list[Any]]  # [event_type, key, data-without-file], sorted by (event_type, key)
-    positions: dict[str, list[int]]  # "<event>\t<key>" -> [line, end_line] (not part of the facts)
+    # Where each fact is, apart from its meaning: "<event_type>\t<key>" -> [line, end_line]
+    # (1-based) for every fact but code.file. Not part of any payload: a move changes no fact.
+    positions: dict[str, list[int]]
+
+
+def position_key(event: str, key: str) -> str:
+    """The key of a fact in ``FileFacts["positions"]``."""
+    return f"{event}\t{key}"
 
 
 def keyed(ff: FileFacts | None) -> dict[tuple[str, str], dict[str, Any]]:

@@ -1,8 +1,9 @@
 """C hooks for the code source (the mapping itself is documented in queries/c.scm).
 
 What the query alone cannot say:
-- a prototype (``void f(int);``) is dropped when the same file also defines ``f``: the
-  definition's lines are the useful ones (the framework keeps the first fact by position);
+- a prototype (``void f(int);``) counts only at file level; when the same file also defines
+  ``f``, the definition wins (the framework's rule for facts of a ``declaration`` pattern,
+  CONTRACT.md section 1: so C stays unit by unit, no lookup across the file);
 - C declarators wrap the name (``*f(...)``, ``buf[32]``), so return and member types are
   rebuilt from the declaration's type plus the declarator minus the name (``store_t *``);
 - ``static`` means file-private; ``(void)`` means no parameters;
@@ -18,7 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from patina.sources.code import c_family as cf
-from patina.sources.code.plugin import node_text, resign, root_of
+from patina.sources.code.plugin import node_text, resign
 
 parameters = cf.parameters
 imports = cf.include
@@ -33,16 +34,10 @@ def modifiers(d: Any) -> set[str]:
     return cf.storage_words(d.node) | {node_text(c) for c in d.node.children if c.type == "type_qualifier"}
 
 
-def _c_name(func_def: Any) -> str | None:
-    name = cf.declarator_name(func_def)
-    return node_text(name) if name is not None and name.type == "identifier" else None
-
-
 def refine(fact: dict[str, Any], d: Any) -> dict[str, Any] | None:
     if d.kind in ("function", "method"):
-        if d.settings.get("declaration"):
-            if not cf.file_level(d.node) or d.name in cf.defined_names(root_of(d.node), "c", _c_name):
-                return None
+        if d.settings.get("declaration") and not cf.file_level(d.node):
+            return None
         fact["return_type"] = cf.return_type(d)
         resign(fact, modifiers(d))
     elif d.kind == "constant" and d.node.type == "declaration" and not cf.file_level(d.node):

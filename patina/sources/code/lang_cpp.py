@@ -19,8 +19,10 @@ from __future__ import annotations
 from typing import Any
 
 from patina.sources.code import c_family as cf
+from patina.sources.code.languages import BY_NAME
 from patina.sources.code.plugin import collapse, node_text, qualifier_parts, requalify, resign, root_of
 
+SEPARATOR = BY_NAME["cpp"].separator  # the framework's qualified names (Definition.qualified_name)
 CLASS_NODES = frozenset({"class_specifier", "struct_specifier", "union_specifier"})
 # Where a declaration may declare a function (not a function body, not a friend).
 DECLARATION_PARENTS = cf.FILE_LEVEL | {"field_declaration_list", "template_declaration"}
@@ -65,7 +67,7 @@ def _definition_name(func_def: Any) -> str | None:
     parts, inner = _split_qualified(name)
     if inner is None:
         return None
-    return "::".join(_enclosing_scopes(func_def) + parts + [collapse(node_text(inner))])
+    return SEPARATOR.join(_enclosing_scopes(func_def) + parts + [collapse(node_text(inner))])
 
 
 def _access_anchor(node: Any) -> tuple[Any, Any] | None:

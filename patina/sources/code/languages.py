@@ -32,30 +32,68 @@ class LanguageSpec(NamedTuple):
     # Definitions directly inside a function-like definition get visibility "local" (unless
     # the query captured an explicit @visibility): CONTRACT.md section 1, Visibility.
     function_locals: bool = False
+    # How the language spells a qualified name: `Table.insert_all`, `Store::open`.
+    separator: str = "."
+    # Units (CONTRACT.md section 6): the facts of a top-level unit of the file depend on that
+    # unit alone, so a new version of a file re-extracts only the units an edit touched. A
+    # language whose hooks read context elsewhere in the file is extracted whole (only the
+    # parse tree is reused).
+    whole_file: bool = False
+    # (node type, field): a node whose field's named children are units of their own (a class
+    # body's methods); field "" = the node's own named children (a C `#ifdef` block).
+    containers: tuple[tuple[str, str], ...] = ()
+    # (node type, field): a node (decorators, `export`) whose named children are units when
+    # its field (or, for "", its first named child) is a container.
+    wrappers: tuple[tuple[str, str], ...] = ()
 
     @property
     def query_name(self) -> str:
         return self.query or self.name
 
 
+_ECMA_CONTAINERS = (("class_declaration", "body"), ("class", "body"))
+_TS_CONTAINERS = _ECMA_CONTAINERS + (
+    ("abstract_class_declaration", "body"), ("interface_declaration", "body"), ("internal_module", "body"),
+    ("module", "body"))
+_ECMA_WRAPPERS = (("export_statement", "declaration"), ("expression_statement", ""))
+_C_PREPROC = tuple((t, "") for t in ("preproc_ifdef", "preproc_if", "preproc_else", "preproc_elif",
+                                      "preproc_elifdef"))
+
 LANGUAGES: tuple[LanguageSpec, ...] = (
-    LanguageSpec("python", (".py",), "tree_sitter_python", "language", "python", function_locals=True),
-    LanguageSpec("rust", (".rs",), "tree_sitter_rust", "language", "rust"),
+    LanguageSpec("python", (".py",), "tree_sitter_python", "language", "python", function_locals=True,
+                 containers=(("class_definition", "body"),), wrappers=(("decorated_definition", "definition"),)),
+    LanguageSpec("rust", (".rs",), "tree_sitter_rust", "language", "rust", separator="::",
+                 containers=(("impl_item", "body"), ("trait_item", "body"), ("mod_item", "body"))),
     LanguageSpec("go", (".go",), "tree_sitter_go", "language", "go", function_locals=True),
     LanguageSpec("javascript", (".js", ".jsx", ".mjs", ".cjs"), "tree_sitter_javascript", "language",
-                 "javascript", function_locals=True),
+                 "javascript", function_locals=True, containers=_ECMA_CONTAINERS, wrappers=_ECMA_WRAPPERS),
     # TypeScript's hooks are JavaScript's (accessibility modifiers included).
     LanguageSpec("typescript", (".ts",), "tree_sitter_typescript", "language_typescript", "javascript",
-                 function_locals=True),
+                 function_locals=True, containers=_TS_CONTAINERS, wrappers=_ECMA_WRAPPERS),
     # TSX is TypeScript's grammar plus JSX: the same rules apply.
     LanguageSpec("tsx", (".tsx",), "tree_sitter_typescript", "language_tsx", "javascript", "typescript",
-                 function_locals=True),
-    LanguageSpec("c", (".c", ".h"), "tree_sitter_c", "language", "c"),
-    LanguageSpec("cpp", (".cpp", ".cc", ".cxx", ".hpp", ".hh", ".hxx"), "tree_sitter_cpp", "language", "cpp"),
-    LanguageSpec("solidity", (".sol",), "tree_sitter_solidity", "language", "solidity"),
-    LanguageSpec("java", (".java",), "tree_sitter_java", "language", "java"),
-    LanguageSpec("csharp", (".cs",), "tree_sitter_c_sharp", "language", "csharp"),
-    LanguageSpec("ruby", (".rb",), "tree_sitter_ruby", "language", "ruby"),
+                 function_locals=True, containers=_TS_CONTAINERS, wrappers=_ECMA_WRAPPERS),
+    # C: `#ifdef` blocks (include guards) hold units; linkage blocks (`extern "C" {`) too.
+    LanguageSpec("c", (".c", ".h"), "tree_sitter_c", "language", "c",
+                 containers=_C_PREPROC + (("linkage_specification", "body"),)),
+    # C++ is extracted whole: lang_cpp gives an out-of-line definition the access label of its
+    # in-class declaration, and drops declarations the file defines (anywhere in the file).
+    LanguageSpec("cpp", (".cpp", ".cc", ".cxx", ".hpp", ".hh", ".hxx"), "tree_sitter_cpp", "language", "cpp",
+                 separator="::", whole_file=True),
+    LanguageSpec("solidity", (".sol",), "tree_sitter_solidity", "language", "solidity",
+                 containers=(("contract_declaration", "body"), ("library_declaration", "body"),
+                             ("interface_declaration", "body"))),
+    LanguageSpec("java", (".java",), "tree_sitter_java", "language", "java",
+                 containers=(("class_declaration", "body"), ("interface_declaration", "body"),
+                             ("enum_declaration", "body"), ("record_declaration", "body"),
+                             ("annotation_type_declaration", "body"), ("enum_body_declarations", ""))),
+    LanguageSpec("csharp", (".cs",), "tree_sitter_c_sharp", "language", "csharp",
+                 containers=(("namespace_declaration", "body"), ("class_declaration", "body"),
+                             ("struct_declaration", "body"), ("interface_declaration", "body"),
+                             ("record_declaration", "body"))),
+    # Ruby is extracted whole: a bare `private` (also at the top level) sets the visibility of
+    # every later method of its body, and `private :m` names a method anywhere in it.
+    LanguageSpec("ruby", (".rb",), "tree_sitter_ruby", "language", "ruby", whole_file=True),
 )
 
 BY_NAME: dict[str, LanguageSpec] = {spec.name: spec for spec in LANGUAGES}
@@ -204,7 +242,8 @@ class LoadedLanguage:
         self.extra_settings = extra_settings if extra_settings is not None else {}
         # reused for every file of the language (a process parses one file at a time)
         self.parser = parser  # tree_sitter.Parser
-        self.cursor = cursor  # tree_sitter.QueryCursor
+        self.cursor = cursor  # tree_sitter.QueryCursor over whole files
+        self.range_cursor: Any = None  # a QueryCursor for byte ranges (incremental.py makes it)
         # the hook functions the module defines, by name (looked up once, not per definition)
         self.hooks_by_name = hooks_by_name if hooks_by_name is not None else {}
 
@@ -297,7 +336,7 @@ def _grammar_stamp(module: str) -> str:
 
 
 # The framework's modules that decide facts: the extractor, and what hook modules import.
-FRAMEWORK_FILES = ("extract.py", "facts.py", "plugin.py", "c_family.py")
+FRAMEWORK_FILES = ("extract.py", "incremental.py", "facts.py", "plugin.py", "c_family.py")
 
 
 @lru_cache(maxsize=None)
