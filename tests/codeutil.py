@@ -70,13 +70,13 @@ def facts_of(path: str, source: bytes | str, config: dict | None = None) -> list
     lang = hist.source.language_of(path)
     if lang is None:
         return []
-    ctx = _Ctx({"blob": data})
-    from patina.sources.code.facts import keyed
+    from patina.sources.code.history import Engine
 
-    ff = hist.blob_facts(ctx, lang, "blob")  # type: ignore[arg-type]
-    if ff is None or not isinstance(ff, dict):
-        raise AssertionError(f"no facts for {path}: {ctx.warnings}")
-    events = diff_events(path, {}, keyed(ff), "1970-01-01T00:00:00Z")
+    engine = Engine({"blob": data}.get, hist.source.max_bytes)
+    facts = engine.facts(path, lang, "blob")
+    if facts is None or not isinstance(facts, dict):
+        raise AssertionError(f"no facts for {path}: {engine.warnings}")
+    events = diff_events(path, {}, facts, "1970-01-01T00:00:00Z")
     out = [{"event_type": e.event_type, "source_id": e.source_id, "data": e.data} for e in events]
     return sorted(out, key=lambda r: (r["event_type"], r["source_id"]))
 
@@ -130,7 +130,12 @@ def current_state(db_path: str) -> dict[tuple[str, str], dict[str, Any]]:
         ).fetchall()
     finally:
         conn.close()
-    return {(t, s): json.loads(d) for t, s, d in rows}
+    out = {}
+    for t, s, d in rows:
+        data = json.loads(d)
+        data.pop("previous", None)  # what a change replaced: not part of the fact
+        out[(t, s)] = data
+    return out
 
 
 def head_state(git_dir: str, commit: str, config: dict | None = None) -> dict[tuple[str, str], dict[str, Any]]:

@@ -274,26 +274,41 @@ def test_cache_never_changes_results_and_is_hit_on_rebuild(repo, scrape, monkeyp
     monkeypatch.setattr(history.CodeHistory, "__init__", spy)
     _, second = scrape(repo.path, full=True)
     assert second == first
-    assert stats and stats[0]["parsed"] == 0 and stats[0]["cache_hits"] > 0
+    # every file change's delta came from the cache: no blob was parsed
+    assert stats and stats[0]["parsed_here"] == stats[0]["parsed_by_worker"] == 0 and stats[0]["cache_hits"] > 0
     # a damaged cache file is ignored, not fatal
-    cache = os.path.join(patina_repo.discover(str(repo.path)).data_dir, "cache", "code-facts.db")
+    cache = os.path.join(patina_repo.discover(str(repo.path)).data_dir, "cache", "code-history.db")
     with open(cache, "wb") as fh:
         fh.write(b"not a database" * 100)
     _, third = scrape(repo.path, full=True)
     assert third == first
 
 
+def _positions(repo_path):
+    conn = sqlite3.connect(patina_repo.discover(str(repo_path)).db_path)
+    try:
+        return conn.execute("SELECT * FROM code_positions ORDER BY source_id, event_type").fetchall()
+    finally:
+        conn.close()
+
+
 def test_parallel_and_inline_parsing_give_the_same_events(repo, scrape, monkeypatch):
+    """The worker keeps its paths' states across batches (versions parsed incrementally)."""
+    from patina import update
     from patina.sources.code import history
 
     repo.commit("1", {f"p{i}.py": f"def f{i}():\n    g{i}()\n" for i in range(40)})
+    for n in range(2, 6):
+        repo.commit(str(n), {f"p{i}.py": "\n" * n + f"def f{i}(x):\n    g{i}(x)\n    h{n}()\n" for i in range(0, 40, n)})
+    monkeypatch.setattr(update, "BATCH", 2)
     monkeypatch.setattr(history, "PARALLEL_MIN", 1)
     _, parallel = scrape(repo.path, full=True)
-    cache = os.path.join(patina_repo.discover(str(repo.path)).data_dir, "cache", "code-facts.db")
-    os.remove(cache)
+    where = _positions(repo.path)
+    os.remove(os.path.join(patina_repo.discover(str(repo.path)).data_dir, "cache", "code-history.db"))
     monkeypatch.setattr(history, "PARALLEL_MIN", 10_000)
     _, inline = scrape(repo.path, full=True)
     assert parallel == inline
+    assert _positions(repo.path) == where and len(where) > 80
 
 
 def test_a_failing_parse_worker_costs_time_not_facts(repo, scrape, monkeypatch):
@@ -303,13 +318,13 @@ def test_a_failing_parse_worker_costs_time_not_facts(repo, scrape, monkeypatch):
     repo.commit("1", {f"w{i}.py": f"def f{i}():\n    g{i}()\n" for i in range(40)})
     monkeypatch.setattr(history, "PARALLEL_MIN", 10_000)
     _, inline = scrape(repo.path, full=True)
-    os.remove(os.path.join(patina_repo.discover(str(repo.path)).data_dir, "cache", "code-facts.db"))
+    os.remove(os.path.join(patina_repo.discover(str(repo.path)).data_dir, "cache", "code-history.db"))
 
     def broken(*args):
         raise RuntimeError("worker crashed")
 
     monkeypatch.setattr(history, "PARALLEL_MIN", 1)
-    monkeypatch.setattr(history, "_child", broken)
+    monkeypatch.setattr(history, "_serve", broken)
     _, forked = scrape(repo.path, full=True)
     assert forked == inline
 
@@ -506,3 +521,27 @@ def test_a_non_utf8_path_is_spelled_as_the_git_source_spells_it(repo, scrape):
     files = {r[4] for r in rows if r[1].startswith("code.")}
     assert files == {"caf\\xe9.py"}
     assert_views_equal_head(repo.path)
+
+
+# -- function history -------------------------------------------------------------------------------
+
+def test_function_history_lists_the_commits_that_changed_what_a_function_is(repo, scrape):
+    from patina import projections
+
+    repo.commit("add", {"app.py": "class App:\n    def run(self, x):\n        return x\n"},
+                author=("Ann", "ann@example.com"))
+    repo.commit("move it down", {"app.py": "\n\n\nclass App:\n    def run(self, x):\n        return x\n"})
+    repo.commit("new body", {"app.py": "\n\n\nclass App:\n    def run(self, x):\n        return x + 1\n"},
+                author=("Bob", "bob@example.com"))
+    repo.commit("new parameter", {"app.py": "class App:\n    def run(self, x, y):\n        return x + y\n"})
+    repo.commit("gone", {"app.py": "class App:\n    pass\n"})
+    scrape(repo.path)
+    conn = sqlite3.connect(patina_repo.discover(str(repo.path)).db_path)
+    cols, rows = projections.run(conn, "function-history", {"name": "App.run"})
+    got = [dict(zip(cols, r)) for r in rows]
+    assert [(r["subject"], r["change"]) for r in got] == [
+        ("add", "added"), ("new body", "changed"), ("new parameter", "changed"), ("gone", "removed")]
+    assert got[1]["author"] == "Bob" and got[1]["changed"] == "body_hash"
+    assert "parameters" in got[2]["changed"] and "signature_hash" in got[2]["changed"]
+    assert all(r["file"] == "app.py" and len(r["sha"]) == 40 for r in got)
+    assert projections.run(conn, "function-history", {"name": "App.run", "file": "other.py"})[1] == []

@@ -245,7 +245,7 @@ def test_collaboration_equals_the_quadratic_definition():
 
 def test_every_shipped_projection_is_well_formed():
     assert projections.names() == ["as-of", "causality", "co-occurrence", "collaboration",
-                                   "commits-around", "decision-context", "decisions-between"]
+                                   "commits-around", "decision-context", "decisions-between", "function-history"]
     for proj in projections.all_projections():
         assert proj.description and re.match(r"^(SELECT|WITH)\b", _strip_comments(proj.sql)), proj.name
         used = set(re.findall(r":(\w+)", _strip_comments(proj.sql).replace("'%Y-%m-%dT%H:%M:%SZ'", "")))
@@ -371,7 +371,7 @@ def test_every_projection_runs_on_the_fixture_sessions(repo, scrape):
             assert r["committed_at"] <= r["decided_at"]
     session_id = conn.execute("SELECT session_id FROM sessions ORDER BY started LIMIT 1").fetchone()[0]
     for name in projections.names():
-        params = {"at": "2030-01-01"} if name == "as-of" else {}
+        params = {"at": "2030-01-01"} if name == "as-of" else {"name": "main"} if name == "function-history" else {}
         if name == "commits-around":
             params = {"session": session_id, "days": "400"}
         cols, out = projections.run(conn, name, params)
