@@ -129,13 +129,16 @@ def recount(conn: sqlite3.Connection, names: Iterable[str], max_files: int) -> N
 
 
 def _rename(conn: sqlite3.Connection, seq: int, renames: tuple[tuple[str, str], ...]) -> set[str]:
-    """Give every earlier row of each old name its new name; the names whose rows changed."""
-    touched: set[str] = set()
-    for old, new in renames:
-        conn.execute("INSERT INTO history_renames(seq, old_path, new_path) VALUES (?, ?, ?)", (seq, old, new))
-        if conn.execute("UPDATE file_history SET name = ? WHERE name = ?", (new, old)).rowcount:
-            touched.update((old, new))
-    return touched
+    """Give every earlier row of each old name its new name, all of a commit's renames at
+    once (a commit may rotate names: a -> b and b -> c); the names whose rows changed."""
+    mapping = {old: new for old, new in renames}
+    conn.executemany("INSERT OR IGNORE INTO history_renames(seq, old_path, new_path) VALUES (?, ?, ?)",
+                     ((seq, old, new) for old, new in sorted(mapping.items())))
+    moved = {r[0] for r in conn.execute(
+        "SELECT DISTINCT name FROM file_history WHERE name IN (SELECT key FROM json_each(?))", (json.dumps(mapping),))}
+    conn.execute("UPDATE file_history SET name = (SELECT j.value FROM json_each(?1) j WHERE j.key = file_history.name) "
+                 "WHERE name IN (SELECT key FROM json_each(?1))", (json.dumps(mapping),))
+    return moved | {mapping[old] for old in moved}
 
 
 class FileHistory:
