@@ -398,7 +398,7 @@ def test_scry_code_merges_current_code_definitions(repo, tmp_path):
     results = json.loads(proc.stdout)["results"]
     # Only the current definition: the renamed method's old name is gone from the index.
     assert [(r["type"], r["origin"], r["detail"], r["score"]) for r in results] == [
-        ("code", "src/net.py::Client::retry_send", "src/net.py:2", 1.0)]
+        ("code", "src/net.py::Client.retry_send", "src/net.py:2", 1.0)]
     without = json.loads(scry("scry", "retry", "--json").stdout)["results"]
     assert all(r["type"] != "code" for r in without)
     proc = scry("scry", "retry", "--code", "--until", "2020-01-01")
