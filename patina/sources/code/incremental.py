@@ -62,12 +62,19 @@ LINE_DIFF_MIN = 2048
 class Unit:
     """One unit of one version of a file. ``start``/``end``/``row`` are relative to the parent
     unit (absolute for a top-level unit), the group's coordinates to the unit itself: a kept
-    unit's record moves with its parent unchanged."""
+    unit's record moves with its parent unchanged.
 
-    __slots__ = ("start", "end", "row", "type", "size", "group", "subs", "content")
+    Facts are joined (duplicates, container hashes: :func:`.extract.compose_top`) per
+    *composition root*: a leaf, or a container whose own group holds a container definition (a
+    class: it is hashed without the facts of its units, so they must be joined with it). Any
+    other container (a C ``#ifdef`` block, ``export``, a decorator list) is transparent: its
+    own group and its units are roots of their own, listed in ``roots``."""
+
+    __slots__ = ("start", "end", "row", "type", "size", "group", "subs", "content", "roots")
 
     def __init__(self, start: int, end: int, row: int, type_: str, size: int, group: Group = EMPTY_GROUP,
-                 subs: "list[Unit] | None" = None, content: TopContent | None = None) -> None:
+                 subs: "list[Unit] | None" = None, content: TopContent | None = None,
+                 roots: list[tuple[int, TopContent]] | None = None) -> None:
         self.start = start
         self.end = end
         self.row = row
@@ -75,7 +82,21 @@ class Unit:
         self.size = size  # the node's descendant count: a cheap check that the subtree is the same
         self.group = group  # a leaf's facts, or a container's own group
         self.subs = subs  # None for a leaf
-        self.content = content  # top-level units: the facts ready to merge
+        self.content = content  # a composition root's facts, ready to merge
+        self.roots = roots  # a transparent container's roots: (row relative to it, content)
+
+    def moved(self, start: int, end: int, row: int) -> "Unit":
+        """The same unit (kept) at another place (itself if the place is the same)."""
+        if start == self.start and row == self.row:
+            return self
+        return Unit(start, end, row, self.type, self.size, self.group, self.subs, self.content, self.roots)
+
+    def contents(self, row: int) -> list[tuple[int, TopContent]]:
+        """(absolute first row, content) of the composition roots in this unit, in order
+        (``row``: this unit's absolute first row)."""
+        if self.content is not None:
+            return [(row, self.content)]
+        return [(row + r, c) for r, c in self.roots or ()]
 
 
 class State:
@@ -389,13 +410,12 @@ class _Build:
             old_tops = {(u.start, u.end, u.type): u for u in self.previous.tops}
         top_nodes = [root] if self.spec.whole_file else root.named_children
         tops: list[Unit] = []
-        rebuilt: list[tuple[Unit, Any]] = []
         for node in top_nodes:
             start, end = node.start_byte, node.end_byte
             row = node.start_point[0]
             old = self._old_unit(old_tops, start, end, node.type, 0)
             if old is not None and not _touches(self.changed, start, end) and old.size == node.descendant_count:
-                tops.append(Unit(start, end, row, old.type, old.size, old.group, old.subs, old.content))
+                tops.append(old.moved(start, end, row))
                 self.top_starts.append(start)
                 self.top_entries.append((start, end, None))
                 continue
@@ -405,18 +425,29 @@ class _Build:
                                 self._old_container(self.previous.tops if self.previous else None, node, 0))
             self.top_starts.append(start)
             self.top_entries.append((start, end, target))
-            rebuilt.append((unit, node))
         self._match()
         self._extract()
-        for unit, node in rebuilt:
-            if unit.subs is None:  # a leaf: its group is the whole unit
-                group = unit.group
-                parts = [(0, 0, group)] if group.defs or group.calls or group.imports else []
-            else:
-                parts = self._parts(unit)
-            unit.content = compose_top(self.data, unit.start, parts)
-        facts = merge_file(lang, count_errors(root), ((u.row, u.content) for u in tops))  # type: ignore[misc]
+        self._compose()
+        facts = merge_file(lang, count_errors(root), (item for u in tops for item in u.contents(u.row)))
         return facts, State(lang, self.data, self.tree, tops, facts)
+
+    def _compose(self) -> None:
+        """Contents of the units built in this version, each after its units (the targets'
+        reverse order): a leaf's own; a container's, whole (a root) or as the list of its
+        roots (transparent: see :class:`Unit`)."""
+        data = self.data
+        for t in reversed(self.targets):
+            unit = t.unit
+            group = unit.group
+            if unit.subs is None:
+                unit.content = compose_top(data, t.start, [(0, 0, group)] if group != EMPTY_GROUP else [])
+            elif any(d.container for d in group.defs):
+                unit.content = compose_top(data, t.start, self._parts(unit))
+            else:
+                roots = [(0, compose_top(data, t.start, [(0, 0, group)]))] if group != EMPTY_GROUP else []
+                for sub in unit.subs:
+                    roots.extend(sub.contents(sub.row))
+                unit.roots = roots
 
     def _old_unit(self, index: dict[tuple[int, int, str], Unit], start: int, end: int, type_: str,
                   base: int) -> Unit | None:
@@ -498,8 +529,7 @@ class _Build:
                 srow = sub.start_point[0]
                 kept = self._old_unit(index, s, e, sub.type, old_base) if old is not None else None
                 if kept is not None and not _touches(self.changed, s, e) and kept.size == sub.descendant_count:
-                    unit.subs.append(Unit(s - start, e - start, srow - row, kept.type, kept.size, kept.group,
-                                          kept.subs))
+                    unit.subs.append(kept.moved(s - start, e - start, srow - row))
                     target.sub_entries.append((s, e, None))
                     continue
                 child = Unit(s - start, e - start, srow - row, sub.type, sub.descendant_count)
