@@ -19,7 +19,7 @@ from codeutil import FIXTURES
 
 from patina.sources.code import languages
 from patina.sources.code.extract import extract
-from patina.sources.code.incremental import extract_next, find_edit
+from patina.sources.code.incremental import extract_next, find_edit, find_edits
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -139,13 +139,18 @@ def random_edit(rng: random.Random, data: bytes) -> bytes:
     return b"".join(lines)
 
 
+@pytest.mark.parametrize("line_diff", ["lines", "one hunk"])
 @pytest.mark.parametrize("path", FIXTURE_FILES, ids=lambda p: f"{p.parent.name}/{p.name}")
-def test_random_edits_give_the_facts_of_a_full_extraction(path):
+def test_random_edits_give_the_facts_of_a_full_extraction(path, line_diff, monkeypatch):
     """A seeded walk of random edits from each fixture: at every step the facts extracted from
     the previous step's state (and, now and then, from an older state or a broken version's)
-    equal the full extraction; a broken syntax is then fixed again."""
+    equal the full extraction; a broken syntax is then fixed again. Edits are found as several
+    hunks (a line diff of every change, whatever its size), or as one."""
+    from patina.sources.code import incremental
+
+    monkeypatch.setattr(incremental, "LINE_DIFF_MIN", 0 if line_diff == "lines" else 1 << 40)
     lang = languages.language_for_path(path.name)
-    rng = random.Random(f"patina:{path.name}")
+    rng = random.Random(f"patina:{path.name}:{line_diff}")
     original = path.read_bytes()
     data = original
     _, state = extract_next(lang, data, None)
@@ -321,9 +326,60 @@ def test_whole_file_languages_are_data():
 
 
 def test_find_edit_is_the_common_prefix_and_suffix():
-    assert find_edit(b"abcdef", b"abXdef") == (2, 3, 3)
-    assert find_edit(b"abc", b"abc") == (3, 3, 3)
-    assert find_edit(b"", b"xyz") == (0, 0, 3)
-    assert find_edit(b"aaaa", b"aa") == (2, 4, 2)
-    e = find_edit(b"x = 1\ny = 2\n", b"x = 1\nz = 3\ny = 2\n")
-    assert (e.start, e.old_end, e.new_end) == (6, 6, 12)
+    assert find_edit(b"abcdef", b"abXdef") == (2, 3, 2, 3)
+    assert find_edit(b"abc", b"abc") == (3, 3, 3, 3)
+    assert find_edit(b"", b"xyz") == (0, 0, 0, 3)
+    assert find_edit(b"aaaa", b"aa") == (2, 4, 2, 2)
+    assert find_edit(b"x = 1\ny = 2\n", b"x = 1\nz = 3\ny = 2\n") == (6, 6, 6, 12)
+
+
+def _check_hunks(old: bytes, new: bytes) -> list:
+    """find_edits' hunks are sorted and the bytes between them are equal."""
+    hunks = find_edits(old, new).hunks
+    o = n = 0
+    for h in hunks:
+        assert h.start >= o and h.new_start >= n
+        assert old[o:h.start] == new[n:h.new_start]
+        o, n = h.old_end, h.new_end
+    assert old[o:] == new[n:]
+    return hunks
+
+
+def test_find_edits_splits_distant_changes_into_hunks():
+    body = "".join(f"def f{i}(x):\n    return g{i}(x) + {i}\n\n\n" for i in range(200))
+    old = ("import os\n\n" + body).encode()
+    new = ("import os, sys\n\n" + body.replace("return g150(x)", "return h150(x, 1)")).encode()
+    hunks = _check_hunks(old, new)
+    assert len(hunks) == 2 and sum(h.new_end - h.new_start for h in hunks) < 100
+    rng = random.Random("hunks")
+    data = FIXTURE_FILES[0].read_bytes() * 3
+    for _ in range(200):
+        new = random_edit(rng, data)
+        if rng.random() < 0.5:
+            new = random_edit(rng, new)
+        _check_hunks(data, new)
+        data = new
+
+
+def test_a_commit_touching_both_ends_reextracts_little():
+    """Only the units at the two hunks are extracted again (counted by their bytes)."""
+    from patina.sources.code import incremental
+
+    body = "".join(f"def f{i}(x):\n    return g{i}(x) + {i}\n\n\n" for i in range(200))
+    old = ("import os\n\n" + body).encode()
+    new = ("import os, sys\n\n" + body.replace("return g150(x)", "return h150(x, 1)")).encode()
+    seen: list[int] = []
+    original = incremental._Build._build
+
+    def counting(self, batch):
+        seen.extend(t.unit.end - t.unit.start for t in batch)
+        original(self, batch)
+
+    state = extract_next("python", old, None)[1]
+    incremental._Build._build = counting
+    try:
+        got, _ = extract_next("python", new, state)
+    finally:
+        incremental._Build._build = original
+    assert got == extract("python", new)
+    assert 0 < sum(seen) < 200

@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any, Iterable, NamedTuple
 
 from patina.sources.code.facts import (
@@ -175,11 +176,12 @@ EMPTY_GROUP = Group((), (), ())
 
 class TopContent(NamedTuple):
     """The facts of one top-level unit, ready to merge: duplicates within the unit resolved,
-    containers hashed. Coordinates relative to the unit's start."""
+    containers hashed, payloads built (shared by the versions that keep the unit: read-only).
+    Rows relative to the unit's first row."""
 
     defs: tuple[tuple[str, str, dict[str, Any], str, int, int, bool], ...]  # event, key, data, pkey, row, end_row, decl
-    calls: tuple[CallItem, ...]  # one per key, the first site
-    imports: tuple[ImportItem, ...]  # one per path, names merged, the first statement
+    calls: tuple[tuple[str, str, dict[str, Any], int, int], ...]  # key, pkey, data, row, count: one per key
+    imports: tuple[tuple[str, str, dict[str, Any], int, tuple[str, ...]], ...]  # path, pkey, data, row, names
 
 
 EMPTY_CONTENT = TopContent((), (), ())
@@ -255,7 +257,12 @@ def _content(data: bytes, top_start: int, items: Any, calls: tuple[CallItem, ...
             merged[i.path] = i
         elif not set(i.names) <= set(old_imp.names):
             merged[i.path] = old_imp._replace(names=tuple(sorted(set(old_imp.names) | set(i.names))))
-    return TopContent(defs, calls, tuple(merged.values()))
+    call_items = tuple((c.key, position_key("code.call", c.key), {"caller": c.caller, "callee": c.callee,
+                                                                   "count": c.count}, c.row, c.count) for c in calls)
+    import_items = tuple((i.path, position_key("code.import", i.path), {
+        "import_path": i.path, "imported_names": list(i.names), "import_kind": i.kind}, i.row, i.names)
+        for i in merged.values())
+    return TopContent(defs, call_items, import_items)
 
 
 def _container_hashes(data: bytes, top_start: int, kept: list[DefItem]) -> dict[int, dict[str, Any]]:
@@ -288,46 +295,51 @@ def merge_file(lang_name: str, error_nodes: int, tops: Iterable[tuple[int, TopCo
     """The file's facts from its top-level units in order ((first row, content) each): the
     first fact of a key wins (a definition over a declaration); the calls of one (caller,
     callee) are counted over the file, their position is the first site's; the names of one
-    import path are merged, its kind and position are the first statement's."""
-    facts: dict[tuple[str, str], dict[str, Any]] = {}
-    declared: set[tuple[str, str]] = set()
+    import path are merged, its kind and position are the first statement's. (Run for every
+    version: kept units' payloads are reused as they are when no other unit shares their key.)"""
+    facts: dict[str, tuple[str, str, dict[str, Any], str, int, int, bool]] = {}  # pkey -> def item
     positions: dict[str, list[int]] = {}
-    calls: dict[str, list[Any]] = {}  # key -> [caller, callee, count, line]
-    imports: dict[str, list[Any]] = {}  # path -> [names set, kind, line]
+    calls: dict[str, list[Any]] = {}  # key -> [data, count, line, pkey, units]
+    imports: dict[str, list[Any]] = {}  # path -> [data, names, line, pkey, units]
     for row0, top in tops:
-        for event, key, data, pkey, row, end_row, decl in top.defs:
-            k = (event, key)
-            if k in facts and not (k in declared and not decl):
-                continue
-            facts[k] = data
-            if decl:
-                declared.add(k)
+        base = row0 + 1
+        for item in top.defs:
+            pkey = item[3]
+            have = facts.get(pkey)
+            if have is not None and not (have[6] and not item[6]):
+                continue  # the first wins, unless it is a declaration and this a definition
+            facts[pkey] = item
+            positions[pkey] = [base + item[4], base + item[5]]
+        for key, pkey, data, row, count in top.calls:
+            have_call = calls.get(key)
+            if have_call is None:
+                calls[key] = [data, count, base + row, pkey, 1]
             else:
-                declared.discard(k)
-            positions[pkey] = [row0 + row + 1, row0 + end_row + 1]
-        for c in top.calls:
-            have = calls.get(c.key)
-            if have is None:
-                calls[c.key] = [c.caller, c.callee, c.count, row0 + c.row + 1]
-            else:
-                have[2] += c.count
-        for i in top.imports:
-            have_imp = imports.get(i.path)
+                have_call[1] += count
+                have_call[4] += 1
+        for path, pkey, data, row, names in top.imports:
+            have_imp = imports.get(path)
             if have_imp is None:
-                imports[i.path] = [set(i.names), i.kind, row0 + i.row + 1]
+                imports[path] = [data, set(names), base + row, pkey, 1]
             else:
-                have_imp[0].update(i.names)
-    for path, (names, kind, line) in imports.items():
-        facts[("code.import", path)] = {"import_path": path, "imported_names": sorted(names), "import_kind": kind}
-        positions[position_key("code.import", path)] = [line, line]
+                have_imp[1].update(names)
+                have_imp[4] += 1
     # "code.call" sorts before every other fact event: the calls first, then the rest.
     out: list[list[Any]] = []
     for key in sorted(calls):
-        caller, callee, count, line = calls[key]
-        out.append(["code.call", key, {"caller": caller, "callee": callee, "count": count}])
-        positions[position_key("code.call", key)] = [line, line]
-    out.extend([event, key, facts[(event, key)]] for event, key in sorted(facts))
+        data, count, line, pkey, units = calls[key]
+        out.append(["code.call", key, data if units == 1 else {**data, "count": count}])
+        positions[pkey] = [line, line]
+    rest = [(item[0], item[1], item[2]) for item in facts.values()]
+    for path, (data, names, line, pkey, units) in imports.items():
+        rest.append(("code.import", path, data if units == 1 else {**data, "imported_names": sorted(names)}))
+        positions[pkey] = [line, line]
+    rest.sort(key=_EVENT_KEY)
+    out.extend([event, key, data] for event, key, data in rest)
     return FileFacts(language=lang_name, error_nodes=error_nodes, skipped=None, facts=out, positions=positions)
+
+
+_EVENT_KEY = itemgetter(0, 1)
 
 
 # -- the builder -----------------------------------------------------------------------------------

@@ -29,6 +29,8 @@ Nothing here recurses over the tree: the unit tree is walked with explicit stack
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections import Counter
+from itertools import accumulate
 from typing import Any, NamedTuple
 
 from patina.sources.code.extract import (
@@ -53,17 +55,26 @@ FULL_SHARE = 0.5
 MAX_RANGES = 64
 # Target ranges closer than this are queried as one range (a query has a fixed cost).
 QUERY_GAP = 2048
+# A changed middle (after the common prefix and suffix) at least this large is diffed by lines.
+LINE_DIFF_MIN = 2048
 
 
 class Unit:
     """One unit of one version of a file. ``start``/``end``/``row`` are relative to the parent
     unit (absolute for a top-level unit), the group's coordinates to the unit itself: a kept
-    unit's record moves with its parent unchanged."""
+    unit's record moves with its parent unchanged.
 
-    __slots__ = ("start", "end", "row", "type", "size", "group", "subs", "content")
+    Facts are joined (duplicates, container hashes: :func:`.extract.compose_top`) per
+    *composition root*: a leaf, or a container whose own group holds a container definition (a
+    class: it is hashed without the facts of its units, so they must be joined with it). Any
+    other container (a C ``#ifdef`` block, ``export``, a decorator list) is transparent: its
+    own group and its units are roots of their own, listed in ``roots``."""
+
+    __slots__ = ("start", "end", "row", "type", "size", "group", "subs", "content", "roots")
 
     def __init__(self, start: int, end: int, row: int, type_: str, size: int, group: Group = EMPTY_GROUP,
-                 subs: "list[Unit] | None" = None, content: TopContent | None = None) -> None:
+                 subs: "list[Unit] | None" = None, content: TopContent | None = None,
+                 roots: list[tuple[int, TopContent]] | None = None) -> None:
         self.start = start
         self.end = end
         self.row = row
@@ -71,7 +82,21 @@ class Unit:
         self.size = size  # the node's descendant count: a cheap check that the subtree is the same
         self.group = group  # a leaf's facts, or a container's own group
         self.subs = subs  # None for a leaf
-        self.content = content  # top-level units: the facts ready to merge
+        self.content = content  # a composition root's facts, ready to merge
+        self.roots = roots  # a transparent container's roots: (row relative to it, content)
+
+    def moved(self, start: int, end: int, row: int) -> "Unit":
+        """The same unit (kept) at another place (itself if the place is the same)."""
+        if start == self.start and row == self.row:
+            return self
+        return Unit(start, end, row, self.type, self.size, self.group, self.subs, self.content, self.roots)
+
+    def contents(self, row: int) -> list[tuple[int, TopContent]]:
+        """(absolute first row, content) of the composition roots in this unit, in order
+        (``row``: this unit's absolute first row)."""
+        if self.content is not None:
+            return [(row, self.content)]
+        return [(row + r, c) for r, c in self.roots or ()]
 
 
 class State:
@@ -91,23 +116,50 @@ class State:
 
 
 class Edit(NamedTuple):
-    """The one edit that turns the old bytes into the new: [start, old_end) -> [start, new_end)."""
+    """One hunk: the old bytes [start, old_end) became the new bytes [new_start, new_end)."""
 
-    start: int
+    start: int  # in the old bytes
     old_end: int
+    new_start: int  # in the new bytes
     new_end: int
 
-    @property
-    def delta(self) -> int:
-        return self.new_end - self.old_end
+
+class Edits:
+    """The hunks that turn the old bytes into the new (sorted, disjoint; the bytes between
+    them are equal), and the mapping of new positions to old ones."""
+
+    __slots__ = ("hunks", "_new_starts")
+
+    def __init__(self, hunks: list[Edit]) -> None:
+        self.hunks = hunks
+        self._new_starts = [h.new_start for h in hunks]
 
     def old_pos(self, pos: int) -> int | None:
-        """A new-version position in the old version (None inside the edited span)."""
-        if pos <= self.start:
+        """A new-version position in the old version (None strictly inside an edited span)."""
+        i = bisect_right(self._new_starts, pos) - 1
+        if i < 0:
             return pos
-        if pos >= self.new_end:
-            return pos - self.delta
+        h = self.hunks[i]
+        if pos == h.new_start:
+            return h.start
+        if pos >= h.new_end:
+            return pos - h.new_end + h.old_end
         return None
+
+    def spans(self) -> list[tuple[int, int]]:
+        """The edited spans in the new bytes (empty for a deletion)."""
+        return [(h.new_start, h.new_end) for h in self.hunks]
+
+    def size(self) -> int:
+        return sum(h.new_end - h.new_start for h in self.hunks)
+
+    def apply(self, tree: Any, old: bytes, new: bytes) -> None:
+        """``tree.edit`` for each hunk, last first (so each hunk's positions are still the
+        old ones; its new end point is counted from its start over the new text)."""
+        for h in reversed(self.hunks):
+            start_point = point_at(old, h.start)
+            tree.edit(h.start, h.old_end, h.start + (h.new_end - h.new_start), start_point,
+                      point_at(old, h.old_end), _advance(start_point, new, h.new_start, h.new_end))
 
 
 def extract_next(lang: str, data: bytes, previous: State | None) -> tuple[FileFacts, State]:
@@ -121,18 +173,17 @@ def extract_next(lang: str, data: bytes, previous: State | None) -> tuple[FileFa
     if previous is not None and previous.lang == lang and previous.tree is not None:
         if previous.data == data:
             return previous.facts, previous
-        edit = find_edit(previous.data, data)
+        edits = find_edits(previous.data, data)
         old_tree = previous.tree.copy()
-        old_tree.edit(edit.start, edit.old_end, edit.new_end, point_at(previous.data, edit.start),
-                      point_at(previous.data, edit.old_end), point_at(data, edit.new_end))
+        edits.apply(old_tree, previous.data, data)
         tree = _reparse(loaded.parser, data, old_tree, previous.tree.root_node.has_error)
-        if loaded.spec.whole_file or edit.new_end - edit.start > FULL_SHARE * len(data):
+        if loaded.spec.whole_file or edits.size() > FULL_SHARE * len(data):
             return _Build(loaded, data, tree).run(lang)
         ranges = old_tree.changed_ranges(tree)
         if len(ranges) > MAX_RANGES:
             return _Build(loaded, data, tree).run(lang)
-        changed = sorted([(r.start_byte, r.end_byte) for r in ranges] + [(edit.start, edit.new_end)])
-        return _Build(loaded, data, tree, previous, edit, changed).run(lang)
+        changed = sorted([(r.start_byte, r.end_byte) for r in ranges] + edits.spans())
+        return _Build(loaded, data, tree, previous, edits, changed).run(lang)
     return _Build(loaded, data, loaded.parser.parse(data)).run(lang)
 
 
@@ -159,9 +210,26 @@ def safe_extract_next(lang: str, data: bytes, previous: State | None) -> tuple[F
         return f"code: extraction failed for a {lang} file: {exc.__class__.__name__}: {exc}", None
 
 
+def find_edits(old: bytes, new: bytes) -> Edits:
+    """The hunks between two versions: the common prefix and suffix (binary searches over
+    slice comparisons: C speed), then, when what is left is large, a line diff of it
+    (:func:`_line_hunks`), so that a commit touching the imports and the last function does
+    not mark everything between them as edited."""
+    prefix, suffix = _common_ends(old, new)
+    old_end, new_end = len(old) - suffix, len(new) - suffix
+    if min(old_end, new_end) - prefix < LINE_DIFF_MIN:
+        return Edits([Edit(prefix, old_end, prefix, new_end)])
+    return Edits(_line_hunks(old, new, prefix, old_end, new_end))
+
+
 def find_edit(old: bytes, new: bytes) -> Edit:
-    """The common prefix and suffix of two byte strings as one edit (binary searches over
-    slice comparisons: C speed, no Python loop per byte)."""
+    """The common prefix and suffix of two versions as one hunk."""
+    prefix, suffix = _common_ends(old, new)
+    return Edit(prefix, len(old) - suffix, prefix, len(new) - suffix)
+
+
+def _common_ends(old: bytes, new: bytes) -> tuple[int, int]:
+    """(common prefix length, common suffix length not overlapping the prefix)."""
     lo, hi = 0, min(len(old), len(new))
     while lo < hi:
         mid = (lo + hi + 1) // 2
@@ -178,7 +246,64 @@ def find_edit(old: bytes, new: bytes) -> Edit:
             lo = mid
         else:
             hi = mid - 1
-    return Edit(prefix, len(old) - lo, len(new) - lo)
+    return prefix, lo
+
+
+def _line_hunks(old: bytes, new: bytes, prefix: int, old_end: int, new_end: int) -> list[Edit]:
+    """Hunks of old[prefix:old_end] -> new[prefix:new_end] by lines: the lines found once on
+    each side are anchors; the longest run of them in the same order on both sides (patience
+    diff) splits the change, and each stretch between two anchors is trimmed to what differs
+    (:func:`_common_ends`, C speed); what is left of it is a hunk. Any split is a correct
+    edit (the bytes between hunks are equal); a good one only saves work."""
+    a = old[prefix:old_end].splitlines(keepends=True)
+    b = new[prefix:new_end].splitlines(keepends=True)
+    count_a, count_b = Counter(a), Counter(b)
+    where_a = {line: i for i, line in enumerate(a) if count_a[line] == 1 and count_b.get(line) == 1}
+    pairs = sorted((i, j) for j, line in enumerate(b) if (i := where_a.get(line)) is not None)
+    chain = pairs if all(x[1] < y[1] for x, y in zip(pairs, pairs[1:])) else _increasing(pairs)
+    a_off = list(accumulate(map(len, a), initial=prefix))
+    b_off = list(accumulate(map(len, b), initial=prefix))
+    hunks: list[Edit] = []
+    i = j = 0  # the lines after the previous anchor
+    for next_i, next_j in chain + [(len(a), len(b))]:
+        o0, o1, n0, n1 = a_off[i], a_off[next_i], b_off[j], b_off[next_j]
+        if o1 - o0 != n1 - n0 or old[o0:o1] != new[n0:n1]:
+            head, tail = _common_ends(old[o0:o1], new[n0:n1])
+            hunks.append(Edit(o0 + head, o1 - tail, n0 + head, n1 - tail))
+        i, j = next_i + 1, next_j + 1
+    return hunks or [Edit(prefix, old_end, prefix, new_end)]
+
+
+def _increasing(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The longest run of ``pairs`` (sorted by the first item) increasing in the second too
+    (patience sorting with back links)."""
+    tails: list[int] = []
+    tail_at: list[int] = []
+    back = [-1] * len(pairs)
+    for k, (_, j) in enumerate(pairs):
+        pos = bisect_right(tails, j)
+        if pos == len(tails):
+            tails.append(j)
+            tail_at.append(k)
+        else:
+            tails[pos] = j
+            tail_at[pos] = k
+        back[k] = tail_at[pos - 1] if pos else -1
+    chain: list[tuple[int, int]] = []
+    k = tail_at[-1] if tail_at else -1
+    while k >= 0:
+        chain.append(pairs[k])
+        k = back[k]
+    chain.reverse()
+    return chain
+
+
+def _advance(point: tuple[int, int], data: bytes, start: int, end: int) -> tuple[int, int]:
+    """The point reached from ``point`` over data[start:end]."""
+    newlines = data.count(b"\n", start, end)
+    if not newlines:
+        return point[0], point[1] + (end - start)
+    return point[0] + newlines, end - (data.rfind(b"\n", start, end) + 1)
 
 
 def point_at(data: bytes, offset: int) -> tuple[int, int]:
@@ -240,7 +365,7 @@ class _Build:
     """One version's extraction: which units to extract, their matches, their facts."""
 
     def __init__(self, loaded: Any, data: bytes, tree: Any, previous: State | None = None,
-                 edit: Edit | None = None, changed: list[tuple[int, int]] | None = None) -> None:
+                 edit: Edits | None = None, changed: list[tuple[int, int]] | None = None) -> None:
         self.loaded = loaded
         self.spec = loaded.spec
         self.data = data
@@ -285,33 +410,44 @@ class _Build:
             old_tops = {(u.start, u.end, u.type): u for u in self.previous.tops}
         top_nodes = [root] if self.spec.whole_file else root.named_children
         tops: list[Unit] = []
-        rebuilt: list[tuple[Unit, Any]] = []
         for node in top_nodes:
             start, end = node.start_byte, node.end_byte
             row = node.start_point[0]
             old = self._old_unit(old_tops, start, end, node.type, 0)
             if old is not None and not _touches(self.changed, start, end) and old.size == node.descendant_count:
-                tops.append(Unit(start, end, row, old.type, old.size, old.group, old.subs, old.content))
+                tops.append(old.moved(start, end, row))
                 self.top_starts.append(start)
                 self.top_entries.append((start, end, None))
                 continue
             unit = Unit(start, end, row, node.type, node.descendant_count)
             tops.append(unit)
-            target = self._plan(unit, node, start, row, None, self._old_container(old_tops, node, 0))
+            target = self._plan(unit, node, start, row, None,
+                                self._old_container(self.previous.tops if self.previous else None, node, 0))
             self.top_starts.append(start)
             self.top_entries.append((start, end, target))
-            rebuilt.append((unit, node))
         self._match()
         self._extract()
-        for unit, node in rebuilt:
-            if unit.subs is None:  # a leaf: its group is the whole unit
-                group = unit.group
-                parts = [(0, 0, group)] if group.defs or group.calls or group.imports else []
-            else:
-                parts = self._parts(unit)
-            unit.content = compose_top(self.data, unit.start, parts)
-        facts = merge_file(lang, count_errors(root), ((u.row, u.content) for u in tops))  # type: ignore[misc]
+        self._compose()
+        facts = merge_file(lang, count_errors(root), (item for u in tops for item in u.contents(u.row)))
         return facts, State(lang, self.data, self.tree, tops, facts)
+
+    def _compose(self) -> None:
+        """Contents of the units built in this version, each after its units (the targets'
+        reverse order): a leaf's own; a container's, whole (a root) or as the list of its
+        roots (transparent: see :class:`Unit`)."""
+        data = self.data
+        for t in reversed(self.targets):
+            unit = t.unit
+            group = unit.group
+            if unit.subs is None:
+                unit.content = compose_top(data, t.start, [(0, 0, group)] if group != EMPTY_GROUP else [])
+            elif any(d.container for d in group.defs):
+                unit.content = compose_top(data, t.start, self._parts(unit))
+            else:
+                roots = [(0, compose_top(data, t.start, [(0, 0, group)]))] if group != EMPTY_GROUP else []
+                for sub in unit.subs:
+                    roots.extend(sub.contents(sub.row))
+                unit.roots = roots
 
     def _old_unit(self, index: dict[tuple[int, int, str], Unit], start: int, end: int, type_: str,
                   base: int) -> Unit | None:
@@ -324,16 +460,31 @@ class _Build:
             return None
         return index.get((old_start - base, old_end - base, type_))
 
-    def _old_container(self, index: dict[tuple[int, int, str], Unit], node: Any, base: int) -> tuple[Unit, int] | None:
-        """The previous version's record of a container the edit is in (its start before the
-        edit, its end after), with its absolute old start."""
-        if self.edit is None:
+    def _old_container(self, units: "list[Unit] | None", node: Any, base: int) -> tuple[Unit, int] | None:
+        """The previous version's record of a container that starts at the same old position
+        with the same type (``units``: the old siblings, positioned relative to ``base``),
+        with its absolute old start. Its end may differ: the edit is usually inside it (a
+        method appended at the end of a class moves the class's end into the edited span).
+        Its units are then kept one by one, each only if untouched (see _plan)."""
+        if self.edit is None or not units:
             return None
-        old_start, old_end = self.edit.old_pos(node.start_byte), self.edit.old_pos(node.end_byte)
-        if old_start is None or old_end is None:
+        old_start = self.edit.old_pos(node.start_byte)
+        if old_start is None:
             return None
-        old = index.get((old_start - base, old_end - base, node.type))
-        return (old, old_start) if old is not None and old.subs is not None else None
+        rel = old_start - base
+        lo, hi = 0, len(units)
+        while lo < hi:  # (units are sorted by start)
+            mid = (lo + hi) // 2
+            if units[mid].start < rel:
+                lo = mid + 1
+            else:
+                hi = mid
+        while lo < len(units) and units[lo].start == rel:
+            old = units[lo]
+            if old.type == node.type and old.subs is not None:
+                return old, old_start
+            lo += 1
+        return None
 
     def _plan(self, unit: Unit, node: Any, start: int, row: int, parent: _Target | None,
               old: tuple[Unit, int] | None) -> _Target:
@@ -378,13 +529,12 @@ class _Build:
                 srow = sub.start_point[0]
                 kept = self._old_unit(index, s, e, sub.type, old_base) if old is not None else None
                 if kept is not None and not _touches(self.changed, s, e) and kept.size == sub.descendant_count:
-                    unit.subs.append(Unit(s - start, e - start, srow - row, kept.type, kept.size, kept.group,
-                                          kept.subs))
+                    unit.subs.append(kept.moved(s - start, e - start, srow - row))
                     target.sub_entries.append((s, e, None))
                     continue
                 child = Unit(s - start, e - start, srow - row, sub.type, sub.descendant_count)
                 unit.subs.append(child)
-                inner_old = self._old_container(index, sub, old_base) if old is not None else None
+                inner_old = self._old_container(old[0].subs, sub, old_base) if old is not None else None
                 stack.append((child, sub, s, srow, target, inner_old, len(target.sub_entries)))
                 target.sub_entries.append((s, e, None))  # its target is set when it is popped
             target.sub_starts = [s for s, _, _ in target.sub_entries]
