@@ -42,7 +42,7 @@ def test_init_creates_config_and_ignores_data(repo):
     assert (repo.path / ".patina/config.toml").exists()
     repo.git("add", "-A")
     tracked = repo.git("diff", "--cached", "--name-only").splitlines()
-    assert tracked == [".patina/config.toml"]
+    assert tracked == [".patina/config.toml", ".patina/oxidize.yaml"]  # the data directory stays ignored
     assert run("init", cwd=repo.path).returncode == 0  # idempotent
 
 

@@ -80,8 +80,10 @@ def echo_json(value: Any) -> None:
 
 
 @contextmanager
-def progress_printer(quiet: bool) -> Iterator[Callable[[int, int], None] | None]:
-    """A progress callback drawing a bar on stderr when it is a terminal (None when piped or quiet)."""
+def progress_printer(quiet: bool, label: str = "reading commits",
+                     minimum: int = 200) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress callback drawing a bar on stderr when it is a terminal (None when piped or quiet);
+    no bar for less than ``minimum`` steps."""
     if quiet or not sys.stderr.isatty():
         yield None
         return
@@ -89,9 +91,9 @@ def progress_printer(quiet: bool) -> Iterator[Callable[[int, int], None] | None]
 
     def report(done: int, total: int) -> None:
         if "bar" not in state:
-            if total < 200:
+            if total < minimum:
                 return
-            state["bar"] = click.progressbar(length=total, label="reading commits", file=sys.stderr)
+            state["bar"] = click.progressbar(length=total, label=label, file=sys.stderr)
             state["bar"].__enter__()
         state["bar"].update(done - state["bar"].pos)
 

@@ -76,24 +76,60 @@ class ModelIdentity:
 
 
 class Embedder:
-    """A loaded model. ``embed(texts)`` gives float32 (n, dim) rows, L2-normalised, in input order."""
+    """A loaded model. ``embed(texts)`` gives float32 (n, dim) rows, L2-normalised, in input order.
 
-    def __init__(self, backend, identity: ModelIdentity, model_dir: Path, batch_size: int = BATCH_SIZE) -> None:
+    Texts are tokenized first (one Rust call for all of them), cut at ``max_tokens``, ordered by
+    their token count and run through the model's ONNX session in batches of similar length, each
+    at most ``batch_size`` texts and :data:`BATCH_TOKENS` padded tokens, then pooled and
+    normalised exactly as fastembed does for this model (mean or CLS pooling). A model of a kind
+    this cannot reproduce goes through fastembed's own ``embed``.
+    """
+
+    def __init__(self, backend, identity: ModelIdentity, model_dir: Path, batch_size: int = BATCH_SIZE,
+                 max_tokens: int | None = None) -> None:
         self._backend = backend  # a fastembed TextEmbedding
         self.identity = identity
         self.model_dir = model_dir
         self.batch_size = batch_size
         self._lock = threading.Lock()  # one ONNX run at a time (a service may share the embedder)
+        self._post = _postprocessing(backend)
+        self._counter = None  # the tokenizer without padding (token counts)
+        if max_tokens:
+            self.set_max_tokens(max_tokens)
 
     @property
     def dim(self) -> int:
         return self.identity.dim
 
-    def embed(self, texts: Sequence[str], *, sort: bool = True, batch_size: int | None = None) -> "np.ndarray":
+    @property
+    def max_tokens(self) -> int | None:
+        trunc = self._backend.model.tokenizer.truncation
+        return int(trunc["max_length"]) if trunc else None
+
+    def set_max_tokens(self, max_tokens: int) -> None:
+        """Cut every text at ``max_tokens`` model tokens (never beyond the model's own limit)."""
+        tokenizer = self._backend.model.tokenizer
+        trunc = tokenizer.truncation or {}
+        limit = min(int(max_tokens), int(trunc.get("max_length") or max_tokens))
+        tokenizer.enable_truncation(max_length=limit, direction=trunc.get("direction", "right"))
+        self._counter = None
+
+    def _token_ids(self, texts: Sequence[str]) -> list[list[int]]:
+        if self._counter is None:
+            from tokenizers import Tokenizer
+
+            counter = Tokenizer.from_str(self._backend.model.tokenizer.to_str())
+            counter.no_padding()
+            self._counter = counter
+        return [e.ids for e in self._counter.encode_batch(list(texts))]
+
+    def embed(self, texts: Sequence[str], *, sort: bool = True, batch_size: int | None = None,
+              progress=None) -> "np.ndarray":
         """Vectors of ``texts`` (float32, (len(texts), dim), unit length), row i for text i.
 
-        ``sort``: run the texts in batches of similar length (shortest first) so a batch is
+        ``sort``: run the texts in batches of similar token count (shortest first) so a batch is
         padded to little more than its own texts; rows still come back in input order.
+        ``progress(done, total)`` is told after each batch.
         """
         import numpy as np
 
@@ -101,15 +137,78 @@ class Embedder:
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         if not texts:
             return out
-        order = sorted(range(len(texts)), key=lambda i: (len(texts[i]), i)) if sort else list(range(len(texts)))
+        size = batch_size or self.batch_size
         with self._lock:
-            rows = self._backend.embed([texts[i] for i in order], batch_size=batch_size or self.batch_size)
-            for at, row in zip(order, rows):
-                out[at] = row
+            if self._post is None:  # a model kind we do not reproduce: fastembed's own path
+                order = sorted(range(len(texts)), key=lambda i: (len(texts[i]), i)) if sort else list(range(len(texts)))
+                rows = self._backend.embed([texts[i] for i in order], batch_size=size)
+                for at, row in zip(order, rows):
+                    out[at] = row
+                return normalize(out)
+            ids = self._token_ids(texts)
+            order = sorted(range(len(texts)), key=lambda i: (len(ids[i]), i)) if sort else list(range(len(texts)))
+            done = 0
+            for batch in _batches(order, ids, size, BATCH_TOKENS if sort else None):
+                out[batch] = self._run(batch, ids)
+                done += len(batch)
+                if progress is not None:
+                    progress(done, len(texts))
         return normalize(out)
+
+    def _run(self, batch: list[int], ids: list[list[int]]) -> "np.ndarray":
+        """One ONNX run over the texts ``batch`` (indexes into ``ids``): pooled, not yet normalised."""
+        import numpy as np
+
+        width = max(len(ids[i]) for i in batch)
+        input_ids = np.zeros((len(batch), width), dtype=np.int64)
+        mask = np.zeros((len(batch), width), dtype=np.int64)
+        for row, i in enumerate(batch):
+            input_ids[row, :len(ids[i])] = ids[i]
+            mask[row, :len(ids[i])] = 1
+        return _pool(self._backend.model.model, self._post, input_ids, mask)
 
     def embed_one(self, text: str) -> "np.ndarray":
         return self.embed([text])[0]
+
+
+# Padded tokens per ONNX run at most (a batch of long texts holds fewer of them): measured on the
+# shared MiniLM, bench/bench_embed.py.
+BATCH_TOKENS = 4096
+
+
+def _batches(order: list[int], ids: list[list[int]], size: int, budget: int | None):
+    """Consecutive runs of ``order``: at most ``size`` texts and (with ``budget``) at most
+    ``budget`` padded tokens (the longest text times the count; always at least one text)."""
+    batch: list[int] = []
+    for i in order:
+        if batch and (len(batch) >= size or (budget and (len(batch) + 1) * max(len(ids[i]), 1) > budget)):
+            yield batch
+            batch = []
+        batch.append(i)
+    if batch:
+        yield batch
+
+
+def _pool(session, post: tuple[str, bool, str | None], input_ids, mask) -> "np.ndarray":
+    """The model's pooled output for one padded batch (what fastembed computes, before normalising)."""
+    import numpy as np
+
+    pooling, _normalize, output = post
+    inputs = {i.name for i in session.get_inputs()}
+    feed = {"input_ids": input_ids}
+    if "attention_mask" in inputs:
+        feed["attention_mask"] = mask
+    if "token_type_ids" in inputs:
+        feed["token_type_ids"] = np.zeros_like(input_ids)
+    hidden = session.run([output] if output else None, feed)[0]
+    if hidden.ndim == 2:
+        return hidden.astype(np.float32, copy=False)
+    if pooling == "CLS":
+        return hidden[:, 0].astype(np.float32, copy=False)
+    weights = mask[..., None].astype(hidden.dtype)
+    summed = (hidden * weights).sum(axis=1)
+    counts = np.clip(weights.sum(axis=1), 1e-9, None)
+    return (summed / counts).astype(np.float32, copy=False)
 
 
 def normalize(matrix: "np.ndarray") -> "np.ndarray":
