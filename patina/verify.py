@@ -24,6 +24,7 @@ class VerifyResult:
     first_difference: int | None = None  # seq of the first differing eventlog row
     summary: list[str] = field(default_factory=list)
     tables: dict[str, str] = field(default_factory=dict)  # table -> "identical" | "different" | "skipped: ..."
+    notes: list[str] = field(default_factory=list)  # what was not compared exactly, and why (never silent)
 
     def as_dict(self) -> dict:
         return self.__dict__.copy()
@@ -162,6 +163,8 @@ def _compare_lazy(live, fresh_path: str, data_dir: str, result: VerifyResult) ->
 
     verdicts, problems = check.compare(live, fresh_path, data_dir)
     result.tables.update(verdicts)
+    result.notes.extend(f"{table}: {verdict}" for table, verdict in sorted(verdicts.items())
+                        if not verdict.startswith("identical (") and verdict != "identical")
     if problems:
         result.identical = False
         result.summary.extend(problems)

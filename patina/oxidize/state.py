@@ -186,6 +186,8 @@ def report(conn: sqlite3.Connection, *, recipe_now=None, recipe_error: str | Non
         reasons = []
         if p.get("trained_through") != done:
             reasons.append("vectors changed since training")
+        elif done != last:
+            reasons.append("log moved on")
         if recipe_now is not None and name in recipe_now.enabled_projections() and \
                 p.get("hash") != recipe_now.projection_hash(name):
             reasons.append("recipe changed")
