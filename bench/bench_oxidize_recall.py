@@ -47,6 +47,7 @@ VARIANTS = {
     "floor .3 d20": ("hybrid", Fusion(k=60, depth=20, lexical_floor=0.3)),
     "floor .5 d20": ("hybrid", Fusion(k=60, depth=20, lexical_floor=0.5)),
     "k10 d20": ("hybrid", Fusion(k=10, depth=20)),
+
 }
 
 
@@ -104,6 +105,7 @@ def main() -> None:
     parser.add_argument("-k", type=int, default=5)
     parser.add_argument("-v", "--verbose", action="store_true", help="rank of every query by each mode")
     args = parser.parse_args()
+    os.environ.setdefault("PATINA_MODEL_PATH", "/work/shared/models/all-MiniLM-L6-v2-int8")
 
     from patina import store
     from patina.oxidize import state
