@@ -40,10 +40,19 @@ def compare(live: sqlite3.Connection, fresh_path: str, data_dir: str | None) -> 
     recipe = state.stored_recipe(live)
     identity = state.stored_identity(live)
     try:
-        embedder = run.load_embedder(recipe, data_dir=data_dir, remember=False)
+        embedder = run.load_embedder(recipe, data_dir=data_dir, remember=False, workers=run.default_workers())
     except PatinaError as exc:
         why = f"skipped: cannot re-embed ({exc})"
         return {t: why for t in TABLES}, []
+    with embedder:
+        return _compare(live, fresh_path, recipe, identity, embedder)
+
+
+def _compare(live, fresh_path, recipe, identity, embedder) -> tuple[dict[str, str], list[str]]:
+    from patina import store
+    from patina.oxidize import run, vectors
+    from patina.oxidize.materializer import Embeddings
+
     if embedder.identity != identity:
         why = (f"skipped: the local model ({embedder.identity.name} {embedder.identity.sha256[:12]}) is not the one "
                f"the vectors were made with ({identity.name} {identity.sha256[:12]})")

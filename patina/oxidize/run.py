@@ -142,13 +142,27 @@ def _open(repo_or_path):
 
 # ----------------------------------------------------------------------------------- patina oxidize
 
-def load_embedder(recipe, *, model_path=None, data_dir=None, remember: bool = True):
-    """The recipe's model, cut at its max_tokens (ModelUnavailable, one line, when there is none)."""
+def load_embedder(recipe, *, model_path=None, data_dir=None, remember: bool = True, workers: int = 1):
+    """The recipe's model, cut at its max_tokens (ModelUnavailable, one line, when there is none).
+    ``workers``: processes for large jobs (`patina oxidize` uses one per core, at most
+    :data:`MAX_WORKERS`; ``PATINA_EMBED_WORKERS`` overrides)."""
     from patina.oxidize.model import load_model
 
     embedder = load_model(recipe.embedding_model, model_path, data_dir=data_dir, remember=remember)
     embedder.set_max_tokens(recipe.embed.max_tokens)
+    embedder.set_workers(workers)
     return embedder
+
+
+MAX_WORKERS = 4
+
+
+def default_workers() -> int:
+    """Worker processes for a large embedding job: $PATINA_EMBED_WORKERS, else one per core (at most 4)."""
+    try:
+        return max(1, int(os.environ["PATINA_EMBED_WORKERS"]))
+    except (KeyError, ValueError):
+        return max(1, min(os.cpu_count() or 1, MAX_WORKERS))
 
 
 def oxidize(repo, *, model_path: str | None = None, full: bool = False, embedder=None,
@@ -161,7 +175,6 @@ def oxidize(repo, *, model_path: str | None = None, full: bool = False, embedder
     ``progress(done, total)``: documents embedded so far. Raises ConfigError (bad recipe),
     ModelUnavailable (no model: one line), DatabaseError (no current log)."""
     from patina.oxidize import recipe as recipes
-    from patina.oxidize.materializer import Embeddings
 
     start = time.monotonic()
     store.require(repo.db_path)
@@ -174,8 +187,19 @@ def oxidize(repo, *, model_path: str | None = None, full: bool = False, embedder
 
     blob = blob_ids(repo.git_dir, head, [recipes.RECIPE_PATH])[0] if head else None
     recipe = recipes.load(repo.git_dir, head)
-    if embedder is None:
-        embedder = load_embedder(recipe, model_path=model_path, data_dir=repo.data_dir)
+    own = embedder is None
+    if own:
+        embedder = load_embedder(recipe, model_path=model_path, data_dir=repo.data_dir, workers=default_workers())
+    try:
+        return _oxidize(repo, recipe, blob, embedder, full, progress, waiting, wait, start)
+    finally:
+        if own:
+            embedder.close()
+
+
+def _oxidize(repo, recipe, blob, embedder, full, progress, waiting, wait, start) -> OxidizeResult:
+    from patina.oxidize.materializer import Embeddings
+
     result = OxidizeResult(model=embedder.identity.name)
     total = None
     first = True
