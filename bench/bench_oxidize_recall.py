@@ -1,151 +1,138 @@
-"""Recall@k and MRR of lexical, semantic and fused search on both labelled query sets.
+"""Recall@k and MRR@k of lexical, semantic and hybrid `patina scry` on both labelled query sets,
+through the library's own path (vectors stored by `patina oxidize`, the recipe's projections,
+the fusion of patina.scry.hybrid), and the fusion variants that chose its defaults.
 
-    .venv/bin/python bench/bench_oxidize_recall.py [--db /tmp/patina-real.db] [--model DIR] [-k 5] [-v]
+    PATINA_MODEL_PATH=/work/shared/models/all-MiniLM-L6-v2-int8 \\
+        .venv/bin/python bench/bench_oxidize_recall.py [--db /tmp/ox2-real/patina.db] [-k 5] [-v]
 
-Sets: tests/scry_queries.json over the session fixtures (built here through the real pipeline,
-as bench/bench_scry_recall.py does) and bench/scry_paraphrases.json over the real Patina log
-(``python -m patina scrape --repo /work/real/patina --db /tmp/patina-real.db``).
+Sets:
 
-Methods, each a ranked list of the search index's current documents:
+* tests/scry_queries.json over the session fixtures, built here through the real pipeline (as
+  bench/bench_scry_recall.py does) and oxidized here with the model;
+* bench/scry_paraphrases.json over the real Patina repository's log, which must already be
+  oxidized: ``patina scrape --repo <patina clone> --db /tmp/ox2-real/patina.db`` then
+  ``patina oxidize --db /tmp/ox2-real/patina.db --repo <clone>``.
 
-* lexical     today's scry (BM25), project only;
-* semantic    cosine between the query's and the documents' vectors (the library: model, vectors);
-* sem+proj    the same with the query mapped by the projection trained on that log's semantic
-              pairs (train.py; used only where it beats the base on held-out pairs, else = semantic);
-* rrf         reciprocal rank fusion (k=60) of lexical and semantic (top --depth of each);
-* rrf+proj    the same with sem+proj;
-* rrf sem×2   RRF with the semantic list weighted 2 (information only, not tuned).
-
-Also "session@k": the share of queries with any item of the labelled session in the top k (a
-looser rule that credits a sibling item stating the same fact), for lexical / semantic / rrf.
-
-A query is answered when one of the top k is the labelled item (recall.py's rule); MRR@k.
+A query is answered when one of its top k hits is one of its labelled answers (patina.scry.recall).
+Variants (fusion settings passed to scry; the recipe's ``fusion`` section holds the chosen ones):
+see VARIANTS below.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import sqlite3
+import os
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-
-from oxidize_common import REAL_DB, ROOT, SHARED_MODEL, cached_vectors, load_docs
-
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-METHODS = ("lexical", "semantic", "sem+proj", "rrf", "rrf+proj", "rrf sem×2")
+from patina.oxidize.recipe import Fusion  # noqa: E402
+
+DEFAULT = Fusion()
+# name -> (mode, fusion settings or None for the recipe's)
+VARIANTS = {
+    "lexical": ("lexical", None),
+    "semantic": ("semantic", None),
+    "hybrid": ("hybrid", None),  # the defaults (recipe fusion section)
+    "rrf plain d50": ("hybrid", Fusion(k=60, depth=50, lexical=1.0, semantic=1.0, temporal=1.0, persona=0.95)),
+    "rrf d20": ("hybrid", Fusion(k=60, depth=20, lexical=1.0, semantic=1.0, temporal=1.0, persona=0.95)),
+    "rrf d10": ("hybrid", Fusion(k=60, depth=10, lexical=1.0, semantic=1.0, temporal=1.0, persona=0.95)),
+    "sem x1.5 d20": ("hybrid", Fusion(k=60, depth=20, semantic=1.5)),
+    "sem x2 d20": ("hybrid", Fusion(k=60, depth=20, semantic=2.0)),
+    "floor .3 d20": ("hybrid", Fusion(k=60, depth=20, lexical_floor=0.3)),
+    "floor .5 d20": ("hybrid", Fusion(k=60, depth=20, lexical_floor=0.5)),
+    "k10 d20": ("hybrid", Fusion(k=10, depth=20)),
+
+}
 
 
-def build_fixture_db(tmp: str) -> str:
+def fixture_db(tmp: str) -> str:
+    from bench_scry_recall import ORDER
     from gitutil import BASE_TIME, Repo
 
-    from patina import repo as patina_repo, update
-    from bench_scry_recall import ORDER
+    from patina import repo as patina_repo
+    from patina.oxidize.run import oxidize
+    from patina.runner import run_update
 
     repo = Repo(Path(tmp) / "repo")
     for i, name in enumerate(ORDER):
         text = (ROOT / "tests" / "fixtures" / "sessions" / name).read_text(encoding="utf-8")
         repo.commit(f"session notes: {name}", {f"layer/sessions/{name}": text}, when=BASE_TIME + i * 86_400)
     r = patina_repo.discover(str(repo.path))
-    update.update(r)
+    run_update(r)
+    oxidize(r)
     return r.db_path
 
 
-def matches(doc, spec) -> bool:
-    return doc.type == spec["type"] and doc.origin == spec["session"] and any(
-        doc.text.startswith(p) for p in spec["starts"])
-
-
-def evaluate_set(name: str, db: str, queries: list[dict], embedder, args) -> dict:
-    from patina.oxidize import fusion, vectors
-    from patina.oxidize.pairs import semantic_pairs
-    from patina.oxidize.train import train_projection
+def evaluate(db: str, queries: list[dict], k: int, verbose: bool) -> dict[str, tuple[float, float, float]]:
+    """variant -> (recall@k, MRR@k, median query ms)."""
+    from patina.scry.recall import matches
     from patina.scry.search import scry
+    from patina.scry.semantic import Engine
 
-    docs = load_docs(db)
-    by_seq = {d.seq: d for d in docs}
-    texts = [d.text for d in docs]
-    vecs = cached_vectors(embedder, texts) if len(docs) > 2000 else embedder.embed(texts)
-    matrix = vectors.Matrix(np.array([d.seq for d in docs], dtype=np.int64), vecs)
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    pairs = semantic_pairs(conn, seqs=matrix.seqs.tolist())
-    conn.close()
-    proj = train_projection(vecs, matrix.seqs, pairs, method=args.method, mode="query", **json.loads(args.settings))
-    use = proj.beats_base
-    print(f"\n{name}: {len(docs)} documents, {len(queries)} queries; projection {args.method} on {proj.train_pairs} "
-          f"pairs: held-out R@10 {proj.base.recall:.3f} -> {proj.projected.recall:.3f}, MRR {proj.base.mrr:.3f} -> "
-          f"{proj.projected.mrr:.3f}, z {proj.gain_z:.1f} ({'used' if use else 'NOT used: not better than base beyond noise'})")
-    ranks: dict[str, list] = {m: [] for m in METHODS}
-    session = {"lexical": 0, "semantic": 0, "rrf": 0}
-    query_ms = []
-    for spec in queries:
-        lexical = [h.seq for h in scry(spec["query"], projects=[(None, db)], persona_home=None,
-                                       limit=args.depth).hits]
-        t = time.perf_counter()
-        q = embedder.embed([spec["query"]])[0]
-        semantic = [s for s, _ in vectors.top_k(matrix, q, args.depth)]
-        query_ms.append((time.perf_counter() - t) * 1000)
-        projected = [s for s, _ in vectors.top_k(matrix, proj.project(q), args.depth)] if use else semantic
-        lists = {
-            "lexical": lexical, "semantic": semantic, "sem+proj": projected,
-            "rrf": fusion.fuse_keys([lexical, semantic], k=60),
-            "rrf+proj": fusion.fuse_keys([lexical, projected], k=60),
-            "rrf sem×2": [key for key, _ in fusion.rrf([lexical, semantic], k=60, weights=[1.0, 2.0])],
-        }
-        for method in ("lexical", "semantic", "rrf"):
-            session[method] += any(by_seq[s].origin == spec["session"] for s in lists[method][:args.k])
-        for method, ranked in lists.items():
-            top = ranked[:args.k]
-            ranks[method].append(next((i + 1 for i, s in enumerate(top) if matches(by_seq[s], spec)), None))
-        if args.verbose:
-            marks = " ".join(f"{m}={ranks[m][-1] or '-'}" for m in METHODS)
-            print(f"  {marks:<60} {spec['query'][:70]}")
+    engine = Engine(keep=True)  # the model loaded once, as a service holds it
+    data_dirs = {db: os.path.dirname(db)}
+    scry("warm up", projects=[(None, db)], persona_home=None, engine=engine, data_dirs=data_dirs)
     out = {}
-    for method in METHODS:
-        r = ranks[method]
-        out[method] = (sum(x is not None for x in r) / len(r), sum(1 / x for x in r if x) / len(r))
-    out["_query_ms"] = float(np.median(query_ms))
-    out["_session"] = {m: v / len(queries) for m, v in session.items()}
+    ranks: dict[str, list] = {}
+    for name, (mode, fusion) in VARIANTS.items():
+        found, times = [], []
+        for spec in queries:
+            t = time.perf_counter()
+            hits = scry(spec["query"], projects=[(None, db)], persona_home=None, limit=k, mode=mode, engine=engine,
+                        data_dirs=data_dirs, fusion=fusion).hits
+            times.append((time.perf_counter() - t) * 1000)
+            found.append(next((i + 1 for i, h in enumerate(hits) if matches(h.type, h.origin, h.content, spec)), None))
+        ranks[name] = found
+        times.sort()
+        out[name] = (sum(r is not None for r in found) / len(found), sum(1 / r for r in found if r) / len(found),
+                     times[len(times) // 2])
+    if verbose:
+        for i, spec in enumerate(queries):
+            marks = " ".join(f"{n.split()[0][:4]}={ranks[n][i] or '-'}" for n in ("lexical", "semantic", "hybrid"))
+            print(f"  {marks:<24} {spec['query'][:80]}")
     return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--db", default=REAL_DB, help="the real Patina log")
-    parser.add_argument("--model", default=SHARED_MODEL)
+    parser.add_argument("--db", default="/tmp/ox2-real/patina.db", help="the real Patina log, oxidized")
     parser.add_argument("-k", type=int, default=5)
-    parser.add_argument("--depth", type=int, default=50, help="how many of each list go into the fusion")
-    parser.add_argument("--method", default="contrastive", help="projection method (train.py)")
-    parser.add_argument("--settings", default='{}', help='fit settings, JSON (default: train.fit defaults)')
-    parser.add_argument("-v", "--verbose", action="store_true", help="rank of every query by every method")
+    parser.add_argument("-v", "--verbose", action="store_true", help="rank of every query by each mode")
     args = parser.parse_args()
+    os.environ.setdefault("PATINA_MODEL_PATH", "/work/shared/models/all-MiniLM-L6-v2-int8")
 
-    from patina.oxidize.model import load_model
+    from patina import store
+    from patina.oxidize import state
     from patina.scry.recall import load_queries
 
-    embedder = load_model(model_path=args.model, remember=False)
     results = {}
     with tempfile.TemporaryDirectory(prefix="patina-oxrecall-") as tmp:
-        fixture_db = build_fixture_db(tmp)
-        results["scry_queries (fixtures)"] = evaluate_set(
-            "tests/scry_queries.json", fixture_db, load_queries(str(ROOT / "tests" / "scry_queries.json")),
-            embedder, args)
-    results["scry_paraphrases (real)"] = evaluate_set(
-        "bench/scry_paraphrases.json", args.db, load_queries(str(ROOT / "bench" / "scry_paraphrases.json")),
-        embedder, args)
-    print(f"\nrecall@{args.k} / MRR@{args.k}; model {embedder.identity.name}")
-    print(f"{'set':<26} " + " ".join(f"{m:>13}" for m in METHODS) + "  query ms")
-    for name, res in results.items():
-        print(f"{name:<26} " + " ".join(f"{res[m][0]:.3f}/{res[m][1]:.3f}".rjust(13) for m in METHODS)
-              + f"  {res['_query_ms']:.1f}")
-    print(f"\nsession@{args.k} (any item of the labelled session in the top {args.k}):")
-    for name, res in results.items():
-        print(f"{name:<26} " + "  ".join(f"{m} {v:.3f}" for m, v in res["_session"].items()))
+        db = fixture_db(tmp)
+        print("tests/scry_queries.json (session fixtures):")
+        results["scry_queries (fixtures)"] = evaluate(db, load_queries(str(ROOT / "tests" / "scry_queries.json")),
+                                                      args.k, args.verbose)
+    conn = store.connect(args.db, readonly=True)
+    try:
+        model, projections = state.stored_identity(conn), state.projections(conn)
+    finally:
+        conn.close()
+    print("bench/scry_paraphrases.json (real Patina log):")
+    results["scry_paraphrases (real)"] = evaluate(
+        args.db, load_queries(str(ROOT / "bench" / "scry_paraphrases.json")), args.k, args.verbose)
+    print(f"\nrecall@{args.k} / MRR@{args.k}; model {model.name if model else '?'}; load {os.getloadavg()[0]:.2f}")
+    for name, p in projections.items():
+        print(f"projection {name}: held-out R@10 {p['base']['recall']:.3f} -> {p['projected']['recall']:.3f}, "
+              f"MRR {p['base']['mrr']:.3f} -> {p['projected']['mrr']:.3f}: {'used' if p['used'] else 'not used'}")
+    print(f"{'variant':<16} " + "  ".join(f"{s:>28}" for s in results))
+    for name in VARIANTS:
+        print(f"{name:<16} " + "  ".join(
+            f"{res[name][0]:.3f} / {res[name][1]:.3f} ({res[name][2]:5.1f} ms)".rjust(28) for res in results.values()))
 
 
 if __name__ == "__main__":

@@ -259,15 +259,15 @@ def fingerprint(config: Config, mailmap_id: str | None) -> str:
     return hashlib.sha256(f"{canonical_json(config.as_dict())}\0{mailmap_id}".encode()).hexdigest()[:16]
 
 
-def uncommitted(git_dir: str, work_tree: str | None, commit: str | None) -> bool:
-    """Whether the working copy of the config differs from the one committed at ``commit``
-    (edited, added or deleted): the log follows the committed one."""
+def uncommitted(git_dir: str, work_tree: str | None, commit: str | None, rel_path: str = CONFIG_PATH) -> bool:
+    """Whether the working copy of a committed settings file (the config by default) differs
+    from the one committed at ``commit`` (edited, added or deleted): Patina follows the committed one."""
     import os
 
     if work_tree is None:
         return False
-    path = os.path.join(work_tree, CONFIG_PATH)
-    committed = blob_ids(git_dir, commit, [CONFIG_PATH])[0] if commit else None
+    path = os.path.join(work_tree, rel_path)
+    committed = blob_ids(git_dir, commit, [rel_path])[0] if commit else None
     if not os.path.isfile(path):
         return committed is not None
     here = gitcmd.run(git_dir, ["hash-object", "--no-filters", "--", path], check=False).stdout.decode().strip()

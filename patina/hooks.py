@@ -123,7 +123,34 @@ def _update_from_hook(repo, name: str) -> int:
                             f"last seq {result.last_seq} at {(result.head or '-')[:12]}")
     if result.stale_batch:  # term statistics (and the like): brought current off the hook path
         _spawn_background(repo, name, f"bring {', '.join(result.stale_batch)} current", quiet=True)
+    elif result.action != "unchanged":
+        why = _oxidize_wanted(repo)  # a hook never loads a model: a background job may
+        if why:
+            _spawn_background(repo, name, why, quiet=True)
     return 0
+
+
+def _oxidize_wanted(repo) -> str | None:
+    """Why the vectors (`patina oxidize`) need a background job now, or None (numpy-free: the few
+    documents a commit adds are embedded by the next scry)."""
+    from patina import store
+    from patina.oxidize.state import wanted_in_background
+
+    conn = store.connect(repo.db_path, readonly=True)
+    try:
+        return wanted_in_background(repo, conn)
+    finally:
+        conn.close()
+
+
+def _oxidize_in_background(repo, name: str) -> None:
+    """The background job's last step: bring the vectors current when the hooks wanted it."""
+    why = _oxidize_wanted(repo)
+    if why:
+        from patina.oxidize.run import background
+
+        _log(repo.data_dir, f"{name}: background: oxidize ({why})")
+        background(repo, lambda line: _log(repo.data_dir, f"{name}: background: {line}"))
 
 
 def _spawn_background(repo, name: str, why: str, quiet: bool = False) -> None:
@@ -227,6 +254,7 @@ def _background(argv: list[str]) -> int:
                                 warn=lambda m: _log(repo.data_dir, f"{name}: background: warning: {m}"))
             _log(data_dir, f"{name}: background: finished in {time.monotonic() - start:.1f} s: {result.action} "
                            f"+{result.events_added} events, last seq {result.last_seq} at {(result.head or '-')[:12]}")
+            _oxidize_in_background(repo, name)
             _release(data_dir)
             if _settled(repo) or not _claim(data_dir):
                 break

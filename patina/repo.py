@@ -62,7 +62,8 @@ def ensure_data_dir(repo: Repo) -> Path:
 
 def init(repo: Repo, *, pre_commit: bool = False, hooks_repo: str | None = None,
          hooks_rev: str | None = None) -> list[tuple[str, str, str]]:
-    """``patina init``: the team config (``.patina/config.toml``, to commit) and the ignored data
+    """``patina init``: the team config (``.patina/config.toml``) and the oxidize recipe
+    (``.patina/oxidize.yaml``), both to commit, and the ignored data
     directory; with ``pre_commit``, Patina's entry in ``.pre-commit-config.yaml``. Safe to run
     again. Returns (what happened, path, note) per file, for the CLI to print."""
     from patina import config
@@ -78,6 +79,14 @@ def init(repo: Repo, *, pre_commit: bool = False, hooks_repo: str | None = None,
         cfg.parent.mkdir(parents=True, exist_ok=True)
         cfg.write_text(config.DEFAULT_TEXT, encoding="utf-8")
         done.append(("created", config.CONFIG_PATH, "team config: commit it"))
+    from patina.oxidize import recipe
+
+    rcp = Path(repo.work_tree, recipe.RECIPE_PATH)
+    if rcp.exists():
+        done.append(("kept", recipe.RECIPE_PATH, ""))
+    else:
+        rcp.write_text(recipe.DEFAULT_TEXT, encoding="utf-8")
+        done.append(("created", recipe.RECIPE_PATH, "embedding recipe (`patina oxidize`): commit it"))
     ensure_data_dir(repo)
     done.append(("ignored", os.path.relpath(repo.data_dir, repo.work_tree) + "/", "local database"))
     if pre_commit:

@@ -39,6 +39,9 @@ def collect(repo: Repo) -> dict[str, Any]:
         info["shallow"] = store.get_meta(conn, "shallow") == "1"
         info["incomplete_commits"] = store.incomplete_commits(conn)
         info["stale_derived"] = derived.stale(conn)
+        from patina.oxidize import state as oxidize_state
+
+        info["oxidize"] = oxidize_state.status(conn, repo, head)
     finally:
         conn.close()
     if repo.work_tree:
@@ -81,6 +84,10 @@ def lines(info: dict[str, Any]) -> list[str]:
         out.append(f"incomplete {len(info['incomplete_commits'])} commit(s) with missing objects")
     out.append("derived    " + (("stale: " + ", ".join(info["stale_derived"]) + "  (run `patina materialize`)")
                                 if info["stale_derived"] else "current"))
+    if "oxidize" in info:
+        from patina.oxidize.state import report_lines
+
+        out.extend(report_lines(info["oxidize"]))
     if info.get("pending_sessions"):
         out.append("pending    " + ", ".join(info["pending_sessions"]) + "  (uncommitted session files)")
     return out

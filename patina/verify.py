@@ -24,6 +24,7 @@ class VerifyResult:
     first_difference: int | None = None  # seq of the first differing eventlog row
     summary: list[str] = field(default_factory=list)
     tables: dict[str, str] = field(default_factory=dict)  # table -> "identical" | "different" | "skipped: ..."
+    notes: list[str] = field(default_factory=list)  # what was not compared exactly, and why (never silent)
 
     def as_dict(self) -> dict:
         return self.__dict__.copy()
@@ -106,21 +107,28 @@ def verify(repo: Repo) -> VerifyResult:
                     with store.transaction(fresh, immediate=False):
                         derived.rebuild_all(fresh, only=sorted(live_current))
                 stale_batch = set(batch) - live_current
-                return _compare(live, fresh, built_for, stale_batch)
+                return _compare(live, fresh, built_for, stale_batch, fresh_path, repo.data_dir)
             finally:
                 fresh.close()
     finally:
         live.close()
 
 
-def _compare(live, fresh, built_for, stale_batch) -> VerifyResult:
+def _compare(live, fresh, built_for, stale_batch, fresh_path, data_dir) -> VerifyResult:
     from patina import derived
 
     n, digest = store.digest_rows(store.events(live))
     result = VerifyResult(True, n, digest, built_for)
     skip = {t for m in derived.load_all() if m.name in stale_batch for t in getattr(m, "tables", ())}
+    # Lazy materializers (vectors: made by a model, not bit-exact across machines) compare their
+    # own way, within a tolerance, or say why they were skipped.
+    lazy = [m for m in derived.load_all() if getattr(m, "lazy", False)]
+    own = _compare_lazy(live, fresh_path, data_dir, result) if lazy else set()
+    stale_batch = set(stale_batch) | {m.name for m in lazy}  # their progress rows: compared by them
     live_tables, fresh_tables = _tables(live), _tables(fresh)
     for table in sorted(set(live_tables) | set(fresh_tables)):
+        if table in own:
+            continue
         if table in skip:
             result.tables[table] = "skipped: stale (run `patina materialize`)"
             continue
@@ -146,3 +154,18 @@ def _compare(live, fresh, built_for, stale_batch) -> VerifyResult:
             else:
                 result.summary.append(f"table {table} differs from a fresh build")
     return result
+
+
+def _compare_lazy(live, fresh_path: str, data_dir: str, result: VerifyResult) -> set[str]:
+    """The vectors' tables: re-embedded and compared within a tolerance, or skipped with a reason
+    (:mod:`patina.oxidize.check`). Returns the tables it reported on."""
+    from patina.oxidize import check
+
+    verdicts, problems = check.compare(live, fresh_path, data_dir)
+    result.tables.update(verdicts)
+    result.notes.extend(f"{table}: {verdict}" for table, verdict in sorted(verdicts.items())
+                        if not verdict.startswith("identical (") and verdict != "identical")
+    if problems:
+        result.identical = False
+        result.summary.extend(problems)
+    return set(verdicts)

@@ -45,7 +45,7 @@ def test_init_creates_config_and_ignores_data(repo):
     assert (repo.path / ".patina/config.toml").exists()
     repo.git("add", "-A")
     tracked = repo.git("diff", "--cached", "--name-only").splitlines()
-    assert tracked == [".patina/config.toml"]
+    assert tracked == [".patina/config.toml", ".patina/oxidize.yaml"]  # the data directory stays ignored
     assert run("init", cwd=repo.path).returncode == 0  # idempotent
 
 
@@ -224,6 +224,6 @@ def test_a_long_first_build_says_so_when_stderr_is_not_a_terminal(tmp_path):
     path = generate(tmp_path / "long", 220, 30, seed=3, patina_config=GIT_ONLY)
     proc = run("scrape", cwd=path)
     assert proc.returncode == 0
-    assert proc.stderr.splitlines()[0] == "patina: building the log: 220 commits to read"
+    assert proc.stderr.splitlines()[0] == "patina: building the log: 220 commits to go"
     assert proc.stdout.startswith("rebuild: 220 commits")
     assert run("scrape", "--quiet", "--full", cwd=path).stderr == ""

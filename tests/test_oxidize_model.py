@@ -205,3 +205,29 @@ def test_light_query_encoder_imports_no_fastembed(tiny, tmp_path):
     out = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, check=True,
                          env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)})
     assert out.stdout.split() == ["16", "False"]
+
+
+def test_worker_processes_give_the_same_vectors(tiny_dir):
+    from patina.oxidize.model import WORKER_MIN
+
+    texts = [f"the {w} of commit {i}" for i, w in enumerate(["database", "search", "error", "hook"] * (WORKER_MIN // 3))]
+    alone = M.load_directory(tiny_dir)
+    with M.load_directory(tiny_dir) as parallel:
+        parallel.set_workers(2)
+        assert len(texts) >= WORKER_MIN
+        assert np.allclose(parallel.embed(texts), alone.embed(texts), atol=1e-6)
+        assert parallel._pool is not None  # the job did run in the workers
+    assert parallel._pool is None
+
+
+def test_max_tokens_never_exceeds_what_the_model_was_exported_with(tiny_dir, tmp_path):
+    copy = tmp_path / "model"
+    shutil.copytree(tiny_dir, copy)
+    data = json.loads((copy / "tokenizer.json").read_text())
+    data["truncation"] = {"max_length": 5, "strategy": "LongestFirst", "stride": 0, "direction": "Right"}
+    (copy / "tokenizer.json").write_text(json.dumps(data))
+    embedder = M.load_directory(copy)
+    embedder.set_max_tokens(256)
+    assert embedder.max_tokens == 5
+    long = "database search error hook commit model test fast"
+    assert np.allclose(embedder.embed([long])[0], embedder.embed(["database search error"])[0], atol=1e-6)

@@ -145,10 +145,15 @@ def test_scry_rejects_bad_arguments(tmp_path):
         scry("--- ???", projects=[], persona_home=None)
     with pytest.raises(UsageError, match="unknown type"):
         scry("x", projects=[], persona_home=None, types=["decisions"])
-    with pytest.raises(UsageError, match="--until"):
+    with pytest.raises(UsageError, match="not an ISO date") as bad:
         scry("x", projects=[], persona_home=None, until="yesterday")
-    with pytest.raises(UsageError, match="limit"):
+    assert bad.value.param == "until" and bad.value.worded("--").startswith("--until: ")
+    with pytest.raises(UsageError) as bad:
         scry("x", projects=[], persona_home=None, limit=0)
+    assert bad.value.param == "limit"
+    with pytest.raises(UsageError) as bad:
+        scry("x", projects=[], persona_home=None, mode="fuzzy")
+    assert bad.value.param == "mode"
 
 
 # --- scores, ties, determinism ----------------------------------------------------------------

@@ -92,7 +92,7 @@ BAD_REQUESTS = [
     ({"query": "x", "limit": 0}, 400, "'limit'"),
     ({"query": "x", "limit": True}, 400, "'limit'"),
     ({"query": "x", "limit": "5"}, 400, "wrong type"),
-    ({"query": "x", "until": "tomorrow"}, 400, "--until"),
+    ({"query": "x", "until": "tomorrow"}, 400, "until: not an ISO date"),  # named the service's way
     ({"query": "x", "types": ["nope"]}, 400, "unknown type"),
     ({"query": "x", "projects": "alpha"}, 400, "list of strings"),
     ({"query": "x", "projects": ["secret"]}, 404, "not a registered project: secret"),

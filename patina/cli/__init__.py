@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "hooks": "patina.cli.hooks:hooks_group",
     "materialize": "patina.cli.derived:materialize_cmd",
     "query": "patina.cli.derived:query_cmd",
+    "oxidize": "patina.cli.oxidize:oxidize_cmd",
     "scry": "patina.cli.scry:scry_cmd",
     "persona": "patina.cli.scry:persona_group",
     "projects": "patina.cli.scry:projects_group",

@@ -80,12 +80,14 @@ def echo_json(value: Any) -> None:
 
 
 @contextmanager
-def progress_printer(quiet: bool) -> Iterator[Callable[[int, int, int], None] | None]:
-    """A progress line on stderr for a long build: on a terminal, redrawn after each batch with
-    an estimate of the time left; otherwise one line when the build starts (the summary comes
-    at the end). The estimate divides the commits left by the *recent* rate (the last batches,
-    not the average since the start): what a commit costs grows with the code it touches, which
-    grows along the history, and the blob bytes read show how heavy the recent commits are."""
+def progress_printer(quiet: bool, task: str = "building the log", unit: str = "commits",
+                     minimum: int = 200) -> Iterator[Callable[..., None] | None]:
+    """A progress line on stderr for a long job (``minimum`` steps or more): on a terminal,
+    redrawn after each batch with an estimate of the time left; otherwise one line when the job
+    starts (the summary comes at the end). The estimate divides the steps left by the *recent*
+    rate (the last batches, not the average since the start): what a commit costs grows with the
+    code it touches, which grows along the history, and the blob bytes read show how heavy the
+    recent commits are."""
     import time
 
     if quiet:
@@ -94,23 +96,23 @@ def progress_printer(quiet: bool) -> Iterator[Callable[[int, int, int], None] | 
     tty = sys.stderr.isatty()
     state = {"shown": False, "marks": []}
 
-    def report(done: int, total: int, read: int) -> None:
+    def report(done: int, total: int, read: int | None = None) -> None:
         now = time.monotonic()
         marks = state["marks"]
         marks.append((now, done))
-        if total < 200:
+        if total < minimum:
             return
         if not tty:
             if not state["shown"]:
-                click.echo(f"patina: building the log: {total} commits to read", err=True)
+                click.echo(f"patina: {task}: {total} {unit} to go", err=True)
                 state["shown"] = True
             return
         recent = [m for m in marks if m[0] >= now - max(2.0, (now - marks[0][0]) / 5)] or marks
         t0, d0 = recent[0] if len(recent) > 1 else marks[0]
         rate = (done - d0) / (now - t0) if now > t0 and done > d0 else 0.0
         left = f"{(total - done) / rate:.0f} s left" if rate else "estimating"
-        click.echo(f"\r  {done}/{total} commits ({100 * done // total}%), {read / 1e6:.0f} MB of files read,"
-                   f" {left}   ", err=True, nl=False)
+        volume = f", {read / 1e6:.0f} MB of files read" if read is not None else ""
+        click.echo(f"\r  {done}/{total} {unit} ({100 * done // total}%){volume}, {left}   ", err=True, nl=False)
         state["shown"] = True
 
     try:

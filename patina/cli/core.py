@@ -144,6 +144,8 @@ def verify_cmd(repo_path, db_path, as_json):
         echo_json(result.as_dict())
     elif result.identical:
         click.echo(f"identical: {result.events} events, sha256 {result.sha256}")
+        for note in result.notes:  # vectors: compared within a tolerance, or skipped (with the reason)
+            click.echo(f"  {note}")
     else:
         click.echo(f"different: first difference at seq {result.first_difference}" if result.first_difference
                    else "different")

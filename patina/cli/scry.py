@@ -40,6 +40,18 @@ def format_hit(hit) -> str:
     return f"{tag} {hit.score:.2f}  {hit.timestamp[:10]}  {hit.type}  {_one_line(hit.content)}  ({_where(hit)})"
 
 
+def format_explain(hit) -> str:
+    """``--explain``: each oracle's rank and score for a hit, and the fused score."""
+    parts = []
+    for oracle in ("lexical", "semantic", "temporal", "persona"):
+        if hit.explain is None or oracle not in hit.explain:
+            continue
+        where = hit.explain[oracle]
+        parts.append(f"{oracle} #{where['rank']} ({where['score']:.3f})" if where else f"{oracle} -")
+    fused = f"  -> rrf {hit.explain['rrf']:.4f}" if hit.explain and "rrf" in hit.explain else ""
+    return "      " + "  ".join(parts) + fused
+
+
 @click.command("scry")
 @click.argument("query", nargs=-1, required=True)
 @click.option("-n", "--limit", default=10, show_default=True, type=click.IntRange(1, 1000),
@@ -48,41 +60,44 @@ def format_hit(hit) -> str:
               help="Only what was known at DATE (the log up to the last commit made by then).")
 @click.option("--type", "types", metavar="T[,T...]", multiple=True,
               help="Only these types: decision, pattern, work, context, observation, goal, commit, note, code.")
+@click.option("--mode", type=click.Choice(["lexical", "semantic", "hybrid"]), default=None,
+              help="lexical (BM25), semantic (vectors) or hybrid (both and more, fused). "
+                   "Default: hybrid when `patina oxidize` made vectors, else lexical.")
+@click.option("--explain", is_flag=True, help="Show each oracle's rank and score for every result.")
 @click.option("--code", "with_code", is_flag=True, help="Search code definitions too (needs the code source).")
 @click.option("--no-persona", is_flag=True, help="Leave out the personal notes of `patina persona`.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output, with every field.")
 @repo_option
 @db_option
 @handle_errors
-def scry_cmd(query, limit, until, types, with_code, no_persona, as_json, repo_path, db_path):
+def scry_cmd(query, limit, until, types, mode, explain, with_code, no_persona, as_json, repo_path, db_path):
     """Search the project's knowledge: session decisions, patterns, goals, commits.
 
     Results from this project are tagged [PROJECT]; your persona notes are merged in,
-    tagged [PERSONA] and scored x 0.95. Scores are in [0, 1]: 1.00 is the best match.
+    tagged [PERSONA]. Scores are in [0, 1]: 1.00 is the best match. With vectors
+    (`patina oxidize`), lexical, semantic, temporal and persona rankings are fused;
+    when `patina serve` runs for this project, the query is sent to it.
 
     \b
     Examples:
       patina scry "error handling"
       patina scry mothership REST --type decision,pattern --limit 5
+      patina scry "why did we stop using async" --mode hybrid --explain
       patina scry "scrape pipeline" --until 2025-11-21 --json
     """
-    from patina.scry import persona
-    from patina.scry.search import scry, search_code
+    from patina.scry.client import scry_repo
 
-    repo = open_repo(repo_path, db_path)
-    wanted = _types(types)
-    answer = scry(" ".join(query), projects=[(None, repo.db_path)],
-                  persona_home=None if no_persona else persona.home(), limit=limit, until=until, types=wanted)
-    hits = answer.hits
-    if with_code:
-        hits = search_code(repo.db_path, answer.terms, hits, limit=limit, until=until, types=wanted)
+    answer = scry_repo(open_repo(repo_path, db_path), " ".join(query), limit=limit, until=until, types=_types(types),
+                       code=with_code, persona=not no_persona, mode=mode, explain=explain)
+    for note in answer.notes:
+        click.echo(f"patina: {note}", err=True)
     if as_json:
-        echo_json({"query": " ".join(query), "terms": answer.terms, "results": [h.to_json() for h in hits]})
-        return
-    if not hits:
+        return echo_json({"query": " ".join(query), "terms": answer.terms, "mode": answer.mode,
+                          "results": [h.to_json() for h in answer.hits]})
+    if not answer.hits:
         click.echo("no results", err=True)
-    for hit in hits:
-        click.echo(format_hit(hit))
+    for hit in answer.hits:
+        click.echo(format_hit(hit) + ("\n" + format_explain(hit) if explain else ""))
 
 
 @click.group("persona")

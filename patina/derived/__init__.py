@@ -23,6 +23,7 @@ MATERIALIZERS: list[str] = [
     "patina.sources.code.symbols:CodeSymbolIndex",  # FTS5 over code definitions (code source)
     "patina.sources.code.positions:CodePositions",  # where HEAD's code facts are (code source)
     "patina.scry.index:SearchIndex",  # FTS5 over knowledge for `patina scry`
+    "patina.oxidize.materializer:Embeddings",  # lazy: vectors, absorbed by `patina oxidize` (needs a model)
 ]
 
 
@@ -87,13 +88,16 @@ def absorb_all(conn: sqlite3.Connection, ctx=None) -> None:
 
 
 def rebuild_all(conn: sqlite3.Connection, only: list[str] | None = None, ctx=None) -> list[str]:
-    """Reset and rebuild materializers (all, or those named). Returns the names rebuilt."""
+    """Reset and rebuild materializers (all eager ones, or those named). Returns the names rebuilt.
+    A lazy one (it needs a model) is rebuilt only by its own command."""
     from patina import store
 
     last_seq, last_ts = store.last_event(conn)
     done = []
     for mat in load_all(ctx):
         if only and mat.name not in only:
+            continue
+        if getattr(mat, "lazy", False):
             continue
         mat.reset(conn)
         mat.absorb(conn, 0)

@@ -43,9 +43,9 @@ ENV_MODEL_PATH = "PATINA_MODEL_PATH"
 MODEL_FILES = ("model.onnx", "tokenizer.json", "config.json", "special_tokens_map.json", "tokenizer_config.json")
 # Where the remembered --model-path is kept, inside .patina/data/.
 REMEMBERED_FILE = "oxidize_model.json"
-# Texts per ONNX run. Batches are cut from the texts sorted by length, so padding stays small;
-# measured on the shared MiniLM (bench/bench_oxidize_recall.py): 32 is as fast as larger ones.
-BATCH_SIZE = 32
+# Texts per ONNX run. Batches are cut from the texts sorted by token count, so padding stays small;
+# measured on the shared MiniLM (bench/bench_embed.py): 16 a little faster than 32, 64 slower.
+BATCH_SIZE = 16
 # Seconds to wait for the model hub's host before saying there is no network.
 PROBE_TIMEOUT = 2.0
 _HOW = (f"give a local model directory ({', '.join(MODEL_FILES)}) with {ENV_MODEL_PATH}=DIR or "
@@ -76,24 +76,95 @@ class ModelIdentity:
 
 
 class Embedder:
-    """A loaded model. ``embed(texts)`` gives float32 (n, dim) rows, L2-normalised, in input order."""
+    """A loaded model. ``embed(texts)`` gives float32 (n, dim) rows, L2-normalised, in input order.
 
-    def __init__(self, backend, identity: ModelIdentity, model_dir: Path, batch_size: int = BATCH_SIZE) -> None:
+    Texts are tokenized first (one Rust call for all of them), cut at ``max_tokens``, ordered by
+    their token count and run through the model's ONNX session in batches of similar length, each
+    at most ``batch_size`` texts and :data:`BATCH_TOKENS` padded tokens, then pooled and
+    normalised exactly as fastembed does for this model (mean or CLS pooling). A model of a kind
+    this cannot reproduce goes through fastembed's own ``embed``.
+    """
+
+    def __init__(self, backend, identity: ModelIdentity, model_dir: Path, batch_size: int = BATCH_SIZE,
+                 max_tokens: int | None = None) -> None:
         self._backend = backend  # a fastembed TextEmbedding
         self.identity = identity
         self.model_dir = model_dir
         self.batch_size = batch_size
         self._lock = threading.Lock()  # one ONNX run at a time (a service may share the embedder)
+        self._post = _postprocessing(backend)
+        self._counter = None  # the tokenizer without padding (token counts)
+        self.workers = 1  # processes for large jobs (see set_workers)
+        self._pool = None
+        if max_tokens:
+            self.set_max_tokens(max_tokens)
+
+    def set_workers(self, workers: int) -> None:
+        """Run large jobs (at least :data:`WORKER_MIN` texts) in ``workers`` processes, each with a
+        one-thread session of the same model file: on a few cores, data parallelism beats one
+        session's intra-op threads (bench/bench_embed.py). 1: this process only."""
+        self.workers = max(1, int(workers))
+
+    def close(self) -> None:
+        """Stop the worker processes, if any were started."""
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> "Embedder":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _workers_pool(self):
+        if self._pool is None:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            inner = self._backend.model
+            model_file = str(Path(inner._model_dir) / inner.model_description.model_file)
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
+                                             initializer=_worker_init, initargs=(model_file, self._post))
+        return self._pool
 
     @property
     def dim(self) -> int:
         return self.identity.dim
 
-    def embed(self, texts: Sequence[str], *, sort: bool = True, batch_size: int | None = None) -> "np.ndarray":
+    @property
+    def max_tokens(self) -> int | None:
+        trunc = self._backend.model.tokenizer.truncation
+        return int(trunc["max_length"]) if trunc else None
+
+    def set_max_tokens(self, max_tokens: int) -> None:
+        """Cut every text at ``max_tokens`` model tokens, never beyond the model's own limit: the
+        smaller of fastembed's (tokenizer_config.json's model_max_length) and the truncation the
+        model's tokenizer.json was exported with (what it was trained for, e.g. 128 for
+        all-MiniLM-L6-v2; fastembed discards it)."""
+        tokenizer = self._backend.model.tokenizer
+        trunc = tokenizer.truncation or {}
+        limit = min(int(max_tokens), int(trunc.get("max_length") or max_tokens),
+                    _exported_truncation(self.model_dir) or int(max_tokens))
+        tokenizer.enable_truncation(max_length=limit, direction=trunc.get("direction", "right"))
+        self._counter = None
+
+    def _token_ids(self, texts: Sequence[str]) -> list[list[int]]:
+        if self._counter is None:
+            from tokenizers import Tokenizer
+
+            counter = Tokenizer.from_str(self._backend.model.tokenizer.to_str())
+            counter.no_padding()
+            self._counter = counter
+        return [e.ids for e in self._counter.encode_batch(list(texts))]
+
+    def embed(self, texts: Sequence[str], *, sort: bool = True, batch_size: int | None = None,
+              progress=None) -> "np.ndarray":
         """Vectors of ``texts`` (float32, (len(texts), dim), unit length), row i for text i.
 
-        ``sort``: run the texts in batches of similar length (shortest first) so a batch is
+        ``sort``: run the texts in batches of similar token count (shortest first) so a batch is
         padded to little more than its own texts; rows still come back in input order.
+        ``progress(done, total)`` is told after each batch.
         """
         import numpy as np
 
@@ -101,15 +172,119 @@ class Embedder:
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         if not texts:
             return out
-        order = sorted(range(len(texts)), key=lambda i: (len(texts[i]), i)) if sort else list(range(len(texts)))
+        size = batch_size or self.batch_size
         with self._lock:
-            rows = self._backend.embed([texts[i] for i in order], batch_size=batch_size or self.batch_size)
-            for at, row in zip(order, rows):
-                out[at] = row
+            if self._post is None:  # a model kind we do not reproduce: fastembed's own path
+                order = sorted(range(len(texts)), key=lambda i: (len(texts[i]), i)) if sort else list(range(len(texts)))
+                rows = self._backend.embed([texts[i] for i in order], batch_size=size)
+                for at, row in zip(order, rows):
+                    out[at] = row
+                return normalize(out)
+            ids = self._token_ids(texts)
+            order = sorted(range(len(texts)), key=lambda i: (len(ids[i]), i)) if sort else list(range(len(texts)))
+            batches = list(_batches(order, ids, size, BATCH_TOKENS if sort else None))
+            if self.workers > 1 and len(texts) >= WORKER_MIN:
+                results = self._workers_pool().map(_worker_run, (_padded(b, ids) for b in batches))
+            else:
+                session = self._backend.model.model
+                results = (_pool(session, self._post, *_padded(b, ids)) for b in batches)
+            done = 0
+            for batch, rows in zip(batches, results):
+                out[batch] = rows
+                done += len(batch)
+                if progress is not None:
+                    progress(done, len(texts))
         return normalize(out)
 
     def embed_one(self, text: str) -> "np.ndarray":
         return self.embed([text])[0]
+
+
+# Padded tokens per ONNX run at most (a batch of long texts holds fewer of them): measured on the
+# shared MiniLM, bench/bench_embed.py.
+BATCH_TOKENS = 4096
+
+
+def _exported_truncation(model_dir: Path) -> int | None:
+    """The max_length the model's tokenizer.json truncates at, if it says."""
+    try:
+        with open(Path(model_dir) / "tokenizer.json", encoding="utf-8") as fh:
+            trunc = json.load(fh).get("truncation") or {}
+        value = int(trunc.get("max_length") or 0)
+    except (OSError, ValueError, TypeError, AttributeError):
+        return None
+    return value if value > 0 else None
+
+
+# Texts below which a job stays in this process (starting workers costs ~1 s).
+WORKER_MIN = 256
+
+
+def _padded(batch: list[int], ids: list[list[int]]):
+    """(input_ids, attention_mask) of the texts ``batch`` (indexes into ``ids``), padded with 0."""
+    import numpy as np
+
+    width = max(max(len(ids[i]) for i in batch), 1)
+    input_ids = np.zeros((len(batch), width), dtype=np.int64)
+    mask = np.zeros((len(batch), width), dtype=np.int64)
+    for row, i in enumerate(batch):
+        input_ids[row, :len(ids[i])] = ids[i]
+        mask[row, :len(ids[i])] = 1
+    return input_ids, mask
+
+
+_WORKER: dict = {}
+
+
+def _worker_init(model_file: str, post) -> None:
+    """A worker process: its own one-thread session of the model file."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    _WORKER["session"] = ort.InferenceSession(model_file, options, providers=["CPUExecutionProvider"])
+    _WORKER["post"] = post
+
+
+def _worker_run(arrays) -> "np.ndarray":
+    return _pool(_WORKER["session"], _WORKER["post"], *arrays)
+
+
+def _batches(order: list[int], ids: list[list[int]], size: int, budget: int | None):
+    """Consecutive runs of ``order``: at most ``size`` texts and (with ``budget``) at most
+    ``budget`` padded tokens (the longest text times the count; always at least one text)."""
+    batch: list[int] = []
+    for i in order:
+        if batch and (len(batch) >= size or (budget and (len(batch) + 1) * max(len(ids[i]), 1) > budget)):
+            yield batch
+            batch = []
+        batch.append(i)
+    if batch:
+        yield batch
+
+
+def _pool(session, post: tuple[str, bool, str | None], input_ids, mask) -> "np.ndarray":
+    """The model's pooled output for one padded batch (what fastembed computes, before normalising)."""
+    import numpy as np
+
+    pooling, _normalize, output = post
+    inputs = {i.name for i in session.get_inputs()}
+    feed = {"input_ids": input_ids}
+    if "attention_mask" in inputs:
+        feed["attention_mask"] = mask
+    if "token_type_ids" in inputs:
+        feed["token_type_ids"] = np.zeros_like(input_ids)
+    hidden = session.run([output] if output else None, feed)[0]
+    if hidden.ndim == 2:
+        return hidden.astype(np.float32, copy=False)
+    if pooling == "CLS":
+        return hidden[:, 0].astype(np.float32, copy=False)
+    weights = mask[..., None].astype(hidden.dtype)
+    summed = (hidden * weights).sum(axis=1)
+    counts = np.clip(weights.sum(axis=1), 1e-9, None)
+    return (summed / counts).astype(np.float32, copy=False)
 
 
 def normalize(matrix: "np.ndarray") -> "np.ndarray":

@@ -7,8 +7,10 @@
 * a decision is related to the commits that follow it: the first ``commits_per_decision``
   commits stamped after the decision, within ``days`` days.
 
-``temporal`` pairs (:func:`temporal_pairs`): commits that changed the same file. (``dependency``
-pairs, functions that call each other, need code symbols embedded: not yet.)
+``temporal`` pairs (:func:`temporal_pairs`): commits that changed the same file.
+
+``dependency`` pairs (:func:`dependency_pairs`): functions that call each other, from the
+``code_calls`` view (needs the recipe's ``embed.code_symbols``: the functions' events embedded).
 
 Each pair is (seq_a, seq_b) with seq_a < seq_b; the pair is known to the log from its later
 event on, which is what the train/held-out split uses. Deterministic for the same log and seed.
@@ -71,20 +73,59 @@ def temporal_pairs(conn: sqlite3.Connection, *, max_files: int = 30, per_file: i
     """Commits that changed the same file are related: each non-merge commit (of at most
     ``max_files`` paths, like co_changes) is paired with the ``per_file`` previous commits that
     touched each of its files. Sorted, without duplicates. ``seqs``: only commits among these."""
+    import json
+
+    from patina import store
+
     allowed = set(seqs) if seqs is not None else None
-    rows = conn.execute(
-        "SELECT e.seq, f.value ->> '$.path' FROM eventlog e, json_each(e.data, '$.files') f "
-        "WHERE e.event_type = 'git.commit' AND NOT coalesce(e.data ->> '$.is_merge', 0) "
-        "AND json_array_length(e.data, '$.files') <= ? ORDER BY e.seq", (max_files,)).fetchall()
     last: dict[str, list[int]] = {}
     pairs: set[tuple[int, int]] = set()
-    for seq, path in rows:
+    for seq, _type, _ts, _sid, _file, raw in store.events(conn, types=("git.commit",), by_type=True):
         if allowed is not None and seq not in allowed:
             continue
-        earlier = last.setdefault(path, [])
-        for prev in earlier[-per_file:]:
-            if prev != seq:
-                pairs.add((prev, seq))
-        if not earlier or earlier[-1] != seq:
-            earlier.append(seq)
+        data = json.loads(raw)
+        files = data.get("files") or []
+        if data.get("is_merge") or len(files) > max_files:
+            continue
+        for path in dict.fromkeys(f.get("path") for f in files if isinstance(f, dict) and f.get("path")):
+            earlier = last.setdefault(path, [])
+            for prev in earlier[-per_file:]:
+                if prev != seq:
+                    pairs.add((prev, seq))
+            if not earlier or earlier[-1] != seq:
+                earlier.append(seq)
+    return sorted(pairs)
+
+
+def dependency_pairs(conn: sqlite3.Connection, *, seqs: Sequence[int] | None = None,
+                     max_callees: int = 3) -> list[tuple[int, int]]:
+    """Functions that call each other are related: each current call (``code_calls``) pairs the
+    caller's current ``code.function`` event with the callee's, when the callee's name names at
+    most ``max_callees`` current functions (a function of the caller's file first: a common name
+    such as ``new`` relates nothing). Sorted, without duplicates. ``seqs``: only among these."""
+    allowed = set(seqs) if seqs is not None else None
+    try:
+        functions = conn.execute("SELECT seq, file, name, qualified_name FROM code_functions").fetchall()
+        calls = conn.execute("SELECT file, caller, callee FROM code_calls").fetchall()
+    except sqlite3.OperationalError:  # no code views in this database
+        return []
+    by_key: dict[tuple[str, str], int] = {}
+    by_name: dict[str, list[tuple[str, int]]] = {}
+    for seq, file, name, qualified in functions:
+        if allowed is not None and seq not in allowed:
+            continue
+        by_key[(file, qualified or name)] = seq
+        by_name.setdefault(name, []).append((file, seq))
+    pairs: set[tuple[int, int]] = set()
+    for file, caller, callee in calls:
+        a = by_key.get((file, caller))
+        if a is None or not callee:
+            continue
+        short = callee.rsplit("::", 1)[-1].rsplit(".", 1)[-1]
+        targets = by_name.get(short, [])
+        local = [s for f, s in targets if f == file]
+        chosen = local or ([s for _, s in targets] if len(targets) <= max_callees else [])
+        for b in chosen:
+            if b != a:
+                pairs.add((min(a, b), max(a, b)))
     return sorted(pairs)

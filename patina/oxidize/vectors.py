@@ -28,9 +28,10 @@ import sqlite3
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import TYPE_CHECKING, Iterable, Sequence
 
-import numpy as np
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
 
 TABLE = "oxidize_vectors"
 _NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
@@ -65,10 +66,14 @@ def create(conn: sqlite3.Connection, table: str = TABLE) -> None:
 
 
 def to_blob(vector: np.ndarray) -> bytes:
+    import numpy as np
+
     return np.asarray(vector, dtype="<f4").tobytes()
 
 
 def from_blob(blob: bytes, dim: int | None = None) -> np.ndarray:
+    import numpy as np
+
     vec = np.frombuffer(blob, dtype="<f4")
     if dim is not None and vec.shape[0] != dim:
         raise ValueError(f"vector of {vec.shape[0]} values where {dim} were expected")
@@ -87,6 +92,8 @@ def count(conn: sqlite3.Connection, table: str = TABLE) -> int:
 def append(conn: sqlite3.Connection, seqs: Sequence[int], vectors: np.ndarray, table: str = TABLE) -> int:
     """Add the vectors of events ``seqs`` (increasing, all after the last stored seq): a pure append.
     Returns the number of rows written."""
+    import numpy as np
+
     table = _checked(table)
     vectors = np.asarray(vectors, dtype=np.float32)
     seqs = [int(s) for s in seqs]
@@ -136,6 +143,8 @@ class Matrix:
 
 def load(conn: sqlite3.Connection, table: str = TABLE, *, after_seq: int = 0, dim: int | None = None) -> Matrix:
     """Read the vectors after ``after_seq`` (all by default) into one matrix."""
+    import numpy as np
+
     rows = conn.execute(f"SELECT seq, vec FROM {_checked(table)} WHERE seq > ? ORDER BY seq", (after_seq,)).fetchall()
     seqs = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
     if not rows:
@@ -153,6 +162,8 @@ def top_k(matrix: Matrix, query: np.ndarray, k: int = 10, *, until_seq: int | No
     """The ``k`` stored vectors nearest ``query`` by cosine (dot product of unit vectors), best
     first, as (seq, score); equal scores by seq. ``until_seq``: only events up to it (the log as
     it was then). ``allowed``: only these seqs (e.g. of the types asked for, or not removed)."""
+    import numpy as np
+
     if k <= 0 or len(matrix) == 0:
         return []
     q = np.asarray(query, dtype=np.float32).reshape(-1)
@@ -202,6 +213,8 @@ class VectorIndex:
     def refresh(self, conn: sqlite3.Connection) -> Matrix:
         """The table's matrix, current. Cheap when nothing changed: the generation and the last
         seq are two index look-ups (no count(*): that would read every page of the table)."""
+        import numpy as np
+
         with self._lock:
             gen = generation(conn, self.table)
             matrix = self._matrix
@@ -233,6 +246,8 @@ def write_matrix_file(conn: sqlite3.Connection, directory: str | os.PathLike, ta
     """Copy the table into ``directory`` (``.patina/data/``) as one float32 matrix a cold process
     maps instead of reading row by row (100k x 384: ~1 s from the table, ~0.1 s mapped). A cache:
     the table stays the truth. Returns the JSON file that says which state of the table it holds."""
+    import numpy as np
+
     table = _checked(table)
     matrix = load(conn, table)
     rows_path, seqs_path, meta_path = _cache_paths(directory, table)
@@ -253,6 +268,8 @@ def load_cached(conn: sqlite3.Connection, directory: str | os.PathLike | None, t
     """The table's vectors, from the matrix file when it holds a prefix of the table's current
     state (same generation: nothing truncated since) plus the rows appended after it, else from
     the table itself. Never wrong, at worst slower."""
+    import numpy as np
+
     table = _checked(table)
     if directory is not None:
         rows_path, seqs_path, meta_path = _cache_paths(directory, table)
@@ -286,6 +303,8 @@ def compare(expected: Matrix, actual: Matrix, tolerance: float = 1e-3) -> Differ
     depending on the batch it ran in (padding, and int8 models' dynamic quantisation scale) and on
     the CPU's instruction set. 1e-3 of a unit vector's component moves a cosine by far less than
     the gaps that separate search results."""
+    import numpy as np
+
     common, in_e, in_a = np.intersect1d(expected.seqs, actual.seqs, assume_unique=True, return_indices=True)
     firsts: list[Difference] = []
     only_e = np.setdiff1d(expected.seqs, common, assume_unique=True)

@@ -33,7 +33,7 @@ CREATE TABLE IF NOT EXISTS incomplete_commits (
     reason TEXT NOT NULL
 );
 
--- Reserved for the embedding ("oxidize") step of the spec: model and index bookkeeping.
+-- `patina oxidize` bookkeeping (patina.oxidize.state): recipe hash, model identity, vector generation.
 CREATE TABLE IF NOT EXISTS oxidize_meta (
     key TEXT PRIMARY KEY,
     value TEXT

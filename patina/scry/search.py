@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import sqlite3
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Iterable, Sequence
 
 from patina.errors import DatabaseError, PatinaError, UsageError
@@ -40,11 +40,20 @@ class Hit:
     detail: str
     source_file: str | None
     title: str | None  # session title, when known
+    explain: dict | None = None  # hybrid --explain: each oracle's rank and score, and the fused score
 
     def to_json(self) -> dict:
         out = asdict(self)
         out["score"] = round(self.score, 4)
+        if out["explain"] is None:
+            del out["explain"]
         return out
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Hit":
+        """A hit as :meth:`to_json` wrote it (a service's answer)."""
+        known = {f for f in cls.__dataclass_fields__}
+        return cls(**{k: v for k, v in data.items() if k in known})
 
 
 def query_terms(text: str) -> list[str]:
@@ -400,30 +409,64 @@ class Answer:
     terms: list[str]
     hits: list[Hit]
     problems: list[str]  # databases that could not be searched (each one line)
+    mode: str = "lexical"  # the mode that answered: lexical, semantic or hybrid
+    notes: tuple[str, ...] = ()  # what the user should know, once (e.g. why semantic search did not run)
 
 
 def scry(query: str, *, projects: Sequence[tuple[str | None, str]], persona_home: str | None, limit: int = 10,
-         until: str | None = None, types: Sequence[str] | None = None, strict: bool = True) -> Answer:
+         until: str | None = None, types: Sequence[str] | None = None, strict: bool = True,
+         mode: str | None = None, explain: bool = False, code: bool = False, engine=None,
+         data_dirs: dict[str, str] | None = None, fusion=None) -> Answer:
     """Search project databases ((name, db path) pairs) and, unless ``persona_home`` is None, the
     persona, and merge the hits. ``strict``: a project that cannot be searched raises (CLI);
-    otherwise it is reported in ``problems`` (service)."""
+    otherwise it is reported in ``problems`` (service).
+
+    ``mode``: "lexical" (BM25 only), "semantic" (vectors only), "hybrid" (every oracle, fused:
+    see :mod:`patina.scry.hybrid`), or None: hybrid where a database has vectors, else lexical.
+    Semantic search that cannot run falls back to lexical, with a note. ``code``: current code
+    definitions too. ``engine``: a :class:`patina.scry.semantic.Engine` (a service keeps one);
+    ``data_dirs``: db path -> its data directory (default: the database's directory);
+    ``fusion``: fusion settings overriding the recipe's (benches)."""
     from patina.events import parse_when
 
     if not 1 <= limit <= MAX_LIMIT:
-        raise UsageError(f"limit must be between 1 and {MAX_LIMIT}")
+        raise UsageError(f"must be between 1 and {MAX_LIMIT}", param="limit")
     if types is not None:
         unknown = sorted(set(types) - set(TYPES))
         if unknown:
-            raise UsageError(f"unknown type {', '.join(unknown)} (types: {', '.join(TYPES)})")
+            raise UsageError(f"unknown type {', '.join(unknown)} (types: {', '.join(TYPES)})", param="type")
+    if mode is not None and mode not in MODES:
+        raise UsageError(f"unknown mode {mode} (modes: {', '.join(MODES)})", param="mode")
     limit_ts = None
     if until is not None:
         try:
             limit_ts = parse_when(until)
         except ValueError as exc:
-            raise UsageError(f"--until: {exc}") from None
+            raise UsageError(str(exc), param="until") from None
     terms = query_terms(query)
     if not terms:
         raise UsageError("nothing to search for: the query has no words")
+    notes: list[str] = []
+    if mode != "lexical":
+        from patina.scry import hybrid, semantic
+
+        found, problems, notes = hybrid.hybrid(
+            query, terms, projects=projects, persona_home=persona_home, limit=limit, until_ts=limit_ts, types=types,
+            mode=mode, explain=explain, code=code, strict=strict, engine=engine or semantic.Engine(),
+            data_dirs=data_dirs, fusion=fusion)
+        if found is not None:
+            hits, used = found
+            return Answer(terms, hits, problems, used, tuple(notes))
+    answer = _lexical(terms, projects=projects, persona_home=persona_home, limit=limit, until_ts=limit_ts,
+                      types=types, strict=strict, code=code, explain=explain)
+    return replace(answer, notes=tuple(notes))
+
+
+MODES = ("lexical", "semantic", "hybrid")
+
+
+def _lexical(terms: list[str], *, projects, persona_home, limit, until_ts, types, strict, code, explain) -> Answer:
+    """Today's BM25 answer: every database's best hits merged by their relative scores."""
     lists: list[list[Hit]] = []
     problems: list[str] = []
     for name, path in projects:
@@ -435,25 +478,31 @@ def scry(query: str, *, projects: Sequence[tuple[str | None, str]], persona_home
             problems.append(f"{name}: {exc}")
             continue
         try:
-            lists.append(search_db(conn, terms, limit=limit, tag="PROJECT", project=name, until=limit_ts,
+            lists.append(search_db(conn, terms, limit=limit, tag="PROJECT", project=name, until=until_ts,
                                    types=types))
         finally:
             conn.close()
+        if code:
+            lists.append(search_code(path, terms, [], limit=limit, until=until_ts, types=types, project=name))
     if persona_home is not None:
         from patina.scry import persona
 
         conn = persona.open_db(persona_home, create=False)
         if conn is not None:
             try:
-                lists.append(search_db(conn, terms, limit=limit, tag="PERSONA", until=limit_ts, types=types,
+                lists.append(search_db(conn, terms, limit=limit, tag="PERSONA", until=until_ts, types=types,
                                        weight=PERSONA_WEIGHT))
             finally:
                 conn.close()
-    return Answer(terms, merge(lists, limit), problems)
+    hits = merge(lists, limit)
+    if explain:
+        hits = [replace(h, explain={"lexical" if h.tag == "PROJECT" else "persona":
+                                    {"rank": i + 1, "score": round(h.score, 4)}}) for i, h in enumerate(hits)]
+    return Answer(terms, hits, problems, "lexical")
 
 
 def search_code(db_path: str, terms: Sequence[str], hits: Sequence[Hit], *, limit: int,
-                until: str | None = None, types: Sequence[str] | None = None) -> list[Hit]:
+                until: str | None = None, types: Sequence[str] | None = None, project: str | None = None) -> list[Hit]:
     """``--code``: merge current code definitions matching the terms into ``hits``.
 
     BM25 over the code symbol index (name weighted above qualified name, name words and path),
@@ -488,7 +537,7 @@ def search_code(db_path: str, terms: Sequence[str], hits: Sequence[Hit], *, limi
         return list(hits)
     best = rows[0][1]
     code_hits = [
-        Hit(tag="PROJECT", project=None, score=(r / best) if best else 1.0, seq=rowid, type="code", origin=source_id,
+        Hit(tag="PROJECT", project=project, score=(r / best) if best else 1.0, seq=rowid, type="code", origin=source_id,
             timestamp=ts, content=f"{qualified} ({kind})", detail=f"{file}:{line}" if line else file, source_file=file, title=None)
         for rowid, r, qualified, kind, file, line, source_id, ts in rows
     ]

@@ -3,8 +3,14 @@
     GET  /health    {"status": "ok", "version": ..., "projects": N}
     GET  /projects  {"projects": [{"name": ..., "indexed": bool}]}
     POST /scry      {"query": str, "limit"?: int, "until"?: date, "projects"?: [name],
-                     "types"?: [type], "persona"?: bool}
-                 -> {"query", "terms", "results": [hit], "problems": [str]}
+                     "types"?: [type], "persona"?: bool, "mode"?: "lexical"|"semantic"|"hybrid",
+                     "explain"?: bool}
+                 -> {"query", "terms", "mode", "results": [hit], "problems": [str], "notes": [str]}
+
+The service keeps one semantic engine (:class:`patina.scry.semantic.Engine`): query models and
+vector matrices stay loaded, so a warm hybrid query costs a query embedding and one matrix
+product. While it runs, ``$PATINA_HOME/serve.json`` tells ``patina scry`` where to send queries
+(:mod:`patina.scry.client`).
 
 Only the projects of ``$PATINA_HOME/projects.registry`` are readable, and only by name:
 no request field is ever used as a path. Every error is JSON ``{"error": message}`` with
@@ -71,7 +77,7 @@ def parse_scry_request(body: Any) -> dict[str, Any]:
     """The validated arguments of a /scry request (BadRequest otherwise)."""
     if not isinstance(body, dict):
         raise BadRequest("the body must be a JSON object")
-    known = {"query", "limit", "until", "projects", "types", "persona"}
+    known = {"query", "limit", "until", "projects", "types", "persona", "mode", "explain"}
     unknown = sorted(set(body) - known)
     if unknown:
         raise BadRequest(f"unknown field(s): {', '.join(unknown)}")
@@ -83,6 +89,9 @@ def parse_scry_request(body: Any) -> dict[str, Any]:
     limit = _field(body, "limit", int, 10)
     if not 1 <= limit <= MAX_LIMIT:
         raise BadRequest(f"'limit' must be between 1 and {MAX_LIMIT}")
+    mode = _field(body, "mode", str)
+    if mode is not None and mode not in ("lexical", "semantic", "hybrid"):
+        raise BadRequest("'mode' must be lexical, semantic or hybrid")
     return {
         "query": query,
         "limit": limit,
@@ -90,11 +99,14 @@ def parse_scry_request(body: Any) -> dict[str, Any]:
         "projects": _string_list(body, "projects"),
         "types": _string_list(body, "types"),
         "persona": _field(body, "persona", bool, True),
+        "mode": mode,
+        "explain": _field(body, "explain", bool, False),
     }
 
 
-def run_scry(args: dict[str, Any], home_dir: str | None) -> dict[str, Any]:
-    """Answer a validated /scry request over the registered projects it names."""
+def run_scry(args: dict[str, Any], home_dir: str | None, engine=None) -> dict[str, Any]:
+    """Answer a validated /scry request over the registered projects it names. ``engine``: the
+    service's semantic engine (models and matrices kept across requests)."""
     known, _ = registry.load(home_dir)
     by_name = {p.name: p for p in known}
     names = args["projects"] if args["projects"] is not None else sorted(by_name)
@@ -102,14 +114,16 @@ def run_scry(args: dict[str, Any], home_dir: str | None) -> dict[str, Any]:
     if missing:
         raise BadRequest(f"not a registered project: {', '.join(missing)}", 404)
     targets = [(n, by_name[n].db_path) for n in sorted(set(names))]
+    data_dirs = {by_name[n].db_path: os.path.dirname(by_name[n].db_path) for n in names}
     try:
         answer = scry(args["query"], projects=targets, persona_home=home_dir_or_default(home_dir)
                       if args["persona"] else None, limit=args["limit"], until=args["until"],
-                      types=args["types"], strict=False)
+                      types=args["types"], strict=False, mode=args["mode"], explain=args["explain"],
+                      engine=engine, data_dirs=data_dirs)
     except PatinaError as exc:  # bad date, unknown type, a query without words, persona unreadable
-        raise BadRequest(str(exc)) from None
-    return {"query": args["query"], "terms": answer.terms, "results": [h.to_json() for h in answer.hits],
-            "problems": answer.problems}
+        raise BadRequest(exc.worded("")) from None
+    return {"query": args["query"], "terms": answer.terms, "mode": answer.mode,
+            "results": [h.to_json() for h in answer.hits], "problems": answer.problems, "notes": list(answer.notes)}
 
 
 def home_dir_or_default(home_dir: str | None) -> str:
@@ -121,6 +135,9 @@ def home_dir_or_default(home_dir: str | None) -> str:
 def create_app(home_dir: str | None = None) -> Starlette:
     """The ASGI app. ``home_dir``: Patina's home (default ``$PATINA_HOME`` or ``~/.patina``),
     read again at every request so `patina projects add` takes effect without a restart."""
+    from patina.scry.semantic import Engine
+
+    engine = Engine(keep=True)
 
     async def health(request: Request) -> JSONResponse:
         projects, _ = registry.load(home_dir)
@@ -147,7 +164,7 @@ def create_app(home_dir: str | None = None) -> Starlette:
             return _error("the body is not valid JSON", 400)
         try:
             args = parse_scry_request(body)
-            result = await run_in_threadpool(run_scry, args, home_dir)
+            result = await run_in_threadpool(run_scry, args, home_dir, engine)
         except BadRequest as exc:
             return _error(str(exc), exc.status)
         return JSONResponse(result)
@@ -193,10 +210,15 @@ def serve(host: str, port: int, home_dir: str | None = None) -> None:
     """Serve until interrupted (uvicorn handles SIGINT/SIGTERM). OSError if the port is taken."""
     import uvicorn
 
+    from patina.scry import client
+
     sock = bind(host, port)
+    bound = sock.getsockname()[1]
     try:
+        client.announce(f"http://{'[' + host + ']' if ':' in host else host}:{bound}", home_dir)
         uvicorn.Server(_config(create_app(home_dir), host, port)).run(sockets=[sock])
     finally:
+        client.withdraw(home_dir)
         sock.close()
 
 
@@ -207,9 +229,12 @@ class RunningServer:
             urllib.request.urlopen(srv.url + "/health")
     """
 
-    def __init__(self, host: str = "127.0.0.1", home_dir: str | None = None, timeout: float = 10.0) -> None:
+    def __init__(self, host: str = "127.0.0.1", home_dir: str | None = None, timeout: float = 10.0,
+                 announce: bool = False) -> None:
         import uvicorn
 
+        self.home_dir = home_dir
+        self.announce = announce  # write $PATINA_HOME/serve.json, as `patina serve` does
         self.host = host
         self.timeout = timeout
         self.sock = bind(host, 0)
@@ -224,6 +249,10 @@ class RunningServer:
 
     def __enter__(self) -> "RunningServer":
         self.thread.start()
+        if self.announce:
+            from patina.scry import client
+
+            client.announce(self.url, self.home_dir)
         deadline = time.monotonic() + self.timeout
         while not self.server.started:
             if not self.thread.is_alive() or time.monotonic() > deadline:
@@ -233,6 +262,10 @@ class RunningServer:
         return self
 
     def close(self) -> None:
+        if self.announce:
+            from patina.scry import client
+
+            client.withdraw(self.home_dir)
         self.server.should_exit = True
         self.thread.join(self.timeout)
         self.sock.close()
