@@ -99,6 +99,7 @@ BAD_REQUESTS = [
     ({"query": "x", "projects": ["../secret"]}, 404, "not a registered project"),
     ({"query": "x", "db": "/etc/passwd"}, 400, "unknown field(s): db"),
     ({"query": "!!! ---"}, 400, "no words"),
+    ({"query": "x", "code": "yes"}, 400, "wrong type"),
     (["query"], 400, "JSON object"),
 ]
 
@@ -108,6 +109,36 @@ def test_bad_requests_get_json_4xx(two_projects, home):
         answers = [call(srv.url + "/scry", body) for body, _, _ in BAD_REQUESTS]
     for (body, status, message), (got_status, got) in zip(BAD_REQUESTS, answers):
         assert got_status == status and message in got["error"], (body, got)
+
+
+def test_code_definitions_through_the_service(repo, home):
+    """`code` in POST /scry, as `patina scry --code` (which sends it to a running service)."""
+    from conftest import build
+
+    repo.commit("Add retry", {"src/net.py": "class Client:\n    def retry_send(self, n):\n        return n\n"})
+    build(repo.path)
+    registry.add(str(repo.path), "web")
+    with RunningServer(home_dir=home) as srv:
+        status, body = call(srv.url + "/scry", {"query": "retry", "code": True, "types": ["code"], "persona": False})
+        assert status == 200, body
+        assert [(r["type"], r["origin"], r["detail"]) for r in body["results"]] == [
+            ("code", "src/net.py::Client.retry_send", "src/net.py:2")]
+        status, body = call(srv.url + "/scry", {"query": "retry", "persona": False})
+        assert status == 200 and all(r["type"] != "code" for r in body["results"])
+
+
+def test_serve_help_documents_every_request_field():
+    from patina.scry import service
+
+    text = CliRunner().invoke(main, ["serve", "--help"]).output
+    fields = ["query", "limit", "until", "projects", "types", "code", "persona", "mode", "explain"]
+    import re
+
+    assert all(re.search(rf"\n +{f} +\S", text) for f in fields), text
+    for field in fields[1:]:  # the parser knows exactly these
+        assert service.parse_scry_request({"query": "x", field: None}) is not None
+    with pytest.raises(service.BadRequest, match="unknown field"):
+        service.parse_scry_request({"query": "x", "codes": True})
 
 
 def test_transport_errors_are_json(home):

@@ -229,13 +229,28 @@ def serve_cmd(host, port):
     """Serve scry over HTTP for the registered projects (JSON API).
 
     \b
-    GET /health, GET /projects,
-    POST /scry {"query": "...", "limit": 10, "until": "2025-11-21", "projects": ["web"]}
+    GET  /health     {"status": "ok", "version": ..., "projects": N}
+    GET  /projects   {"projects": [{"name": ..., "indexed": true}]}
+    POST /scry       a JSON object; only "query" is required:
+      query    string       the words to look for (at most 1000 characters)
+      limit    integer      results to return, 1-100 (default 10)
+      until    date         only what happened on or before it (ISO 8601: 2025-11-21)
+      projects [string]     registered project names (default: all of them)
+      types    [string]     decision, pattern, work, context, observation, goal,
+                            commit, note, code (default: all knowledge types)
+      code     boolean      search current code definitions too (default false)
+      persona  boolean      merge your persona notes (default true)
+      mode     string       lexical, semantic or hybrid (default: hybrid where
+                            vectors exist, else lexical)
+      explain  boolean      each oracle's rank and score per result (default false)
+    Answers {"query", "terms", "mode", "results", "problems", "notes"}; an error is
+    {"error": "until: not an ISO date ..."} with a 4xx status.
 
     \b
     Example:
       patina serve --port 50051 &
-      curl -s localhost:50051/scry -H 'content-type: application/json' -d '{"query": "error handling"}'
+      curl -s localhost:50051/scry -H 'content-type: application/json' \\
+           -d '{"query": "error handling", "types": ["decision"], "limit": 5}'
     """
     import ipaddress
 

@@ -5,7 +5,7 @@ them loaded and its vector matrices in memory. So when ``patina serve`` runs (it
 ``$PATINA_HOME/serve.json``: its pid and URL) and this project is registered with it (the same
 database), the CLI sends it the query and prints its answer. Otherwise, or when the service does
 not answer, the query runs in this process with the light query encoder. ``PATINA_SCRY_LOCAL=1``
-always answers in-process. ``--code`` answers in-process (the service does not search code).
+always answers in-process. ``--code`` is sent along (the service searches code definitions too).
 """
 
 from __future__ import annotations
@@ -106,12 +106,12 @@ def scry_repo(repo, query: str, *, limit: int = 10, until: str | None = None, ty
     project, else in this process."""
     from patina.scry.persona import home
 
-    if not code and os.environ.get("PATINA_SCRY_LOCAL") != "1":
+    if os.environ.get("PATINA_SCRY_LOCAL") != "1":
         url = running_service()
         name = registered_name(repo.db_path) if url else None
         if url and name:
             body = {"query": query, "limit": limit, "until": until, "types": list(types) if types else None,
-                    "projects": [name], "persona": persona, "mode": mode, "explain": explain}
+                    "code": code or None, "projects": [name], "persona": persona, "mode": mode, "explain": explain}
             reply = ask_service(url, {k: v for k, v in body.items() if v is not None})
             if reply is not None and not reply.get("problems"):
                 hits = [Hit.from_json({**h, "project": None}) for h in reply.get("results", [])]

@@ -3,8 +3,8 @@
     GET  /health    {"status": "ok", "version": ..., "projects": N}
     GET  /projects  {"projects": [{"name": ..., "indexed": bool}]}
     POST /scry      {"query": str, "limit"?: int, "until"?: date, "projects"?: [name],
-                     "types"?: [type], "persona"?: bool, "mode"?: "lexical"|"semantic"|"hybrid",
-                     "explain"?: bool}
+                     "types"?: [type], "code"?: bool, "persona"?: bool,
+                     "mode"?: "lexical"|"semantic"|"hybrid", "explain"?: bool}
                  -> {"query", "terms", "mode", "results": [hit], "problems": [str], "notes": [str]}
 
 The service keeps one semantic engine (:class:`patina.scry.semantic.Engine`): query models and
@@ -77,7 +77,7 @@ def parse_scry_request(body: Any) -> dict[str, Any]:
     """The validated arguments of a /scry request (BadRequest otherwise)."""
     if not isinstance(body, dict):
         raise BadRequest("the body must be a JSON object")
-    known = {"query", "limit", "until", "projects", "types", "persona", "mode", "explain"}
+    known = {"query", "limit", "until", "projects", "types", "code", "persona", "mode", "explain"}
     unknown = sorted(set(body) - known)
     if unknown:
         raise BadRequest(f"unknown field(s): {', '.join(unknown)}")
@@ -98,6 +98,7 @@ def parse_scry_request(body: Any) -> dict[str, Any]:
         "until": _field(body, "until", str),
         "projects": _string_list(body, "projects"),
         "types": _string_list(body, "types"),
+        "code": _field(body, "code", bool, False),
         "persona": _field(body, "persona", bool, True),
         "mode": mode,
         "explain": _field(body, "explain", bool, False),
@@ -119,7 +120,7 @@ def run_scry(args: dict[str, Any], home_dir: str | None, engine=None) -> dict[st
         answer = scry(args["query"], projects=targets, persona_home=home_dir_or_default(home_dir)
                       if args["persona"] else None, limit=args["limit"], until=args["until"],
                       types=args["types"], strict=False, mode=args["mode"], explain=args["explain"],
-                      engine=engine, data_dirs=data_dirs)
+                      code=args["code"], engine=engine, data_dirs=data_dirs)
     except PatinaError as exc:  # bad date, unknown type, a query without words, persona unreadable
         raise BadRequest(exc.worded("")) from None
     return {"query": args["query"], "terms": answer.terms, "mode": answer.mode,
