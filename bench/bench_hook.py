@@ -60,6 +60,10 @@ def real(clone: str, runs: int, workdir: str) -> None:
     patina = [PY, "-m", "patina"]
     for args in (["init"], ["hooks", "install"]):
         subprocess.run(patina + args, cwd=repo, env=env, check=True, stdout=subprocess.DEVNULL)
+    # As the README says: commit what `patina init` wrote (the team config and recipe).
+    subprocess.run(["git", "-c", "core.hooksPath=/dev/null", "add", ".patina"], cwd=repo, env=env, check=True)
+    subprocess.run(["git", "-c", "core.hooksPath=/dev/null", "commit", "-q", "-m", "Use Patina"], cwd=repo,
+                   env=env, check=True)
     t = time.perf_counter()
     subprocess.run(patina + ["scrape", "--quiet"], cwd=repo, env=env, check=True)
     print(f"{repo}: first build {time.perf_counter() - t:.1f} s")
@@ -81,7 +85,7 @@ def real(clone: str, runs: int, workdir: str) -> None:
                                  capture_output=True, text=True).stdout.strip()
     rows = []
     for label, prepare, op in (
-        ("commit (one file)", lambda i: (repo / "BENCH.txt").write_text(f"{i}\n") or git("add", "BENCH.txt"),
+        ("commit (one file)", lambda i: ((repo / "BENCH.txt").write_text(f"{i}\n"), git("add", "BENCH.txt")),
          lambda hooks, i: git("commit", "-q", "-m", f"bench {i}", hooks=hooks)),
         ("commit --amend", lambda i: None,
          lambda hooks, i: git("commit", "-q", "--amend", "-m", f"amended {i}", hooks=hooks)),

@@ -165,9 +165,14 @@ def validate_sections(raw: Any, sections: dict[str, type], keys: dict[str, Key],
             except ValueError as exc:
                 raise ConfigError(f"{where}: {name}.{key}: {exc}") from None
         out[name] = cls(**values)
-    unknown = sorted(str(k) for k in set(raw) - set(sections))
-    if unknown:
-        raise ConfigError(f"{where}: unknown section [{unknown[0]}] (known: {', '.join(sections)})")
+    # Sections of other tools are left alone (the file name is shared: the original Patina's
+    # config.toml holds [project], [adapters], [search]...); one that looks like a misspelt
+    # section of ours is an error.
+    import difflib
+
+    for name in sorted(str(k) for k in set(raw) - set(sections)):
+        if difflib.get_close_matches(name, list(sections), n=1, cutoff=0.75):
+            raise ConfigError(f"{where}: unknown section [{name}] (known: {', '.join(sections)})")
     return out
 
 

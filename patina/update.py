@@ -167,19 +167,29 @@ class _Sources:
         return routed
 
 
-def _events_for_batch(batch, sources: _Sources, ctx: SourceContext) -> Iterator[tuple[str, list[Event]]]:
-    """For each step in the batch: (fp sha, its events in order). The caller appends a step's
-    events before asking for the next step's, so sources read the log as of their step."""
-    from patina.sources.git import commit_event
-
-    routed = [sources.route(records[-1]) for _, records in batch]
+def _prefetch(batch, routed, sources: _Sources, ctx: SourceContext, method: str) -> None:
+    """Call each source's ``method`` (prefetch, prefetch_begin) with its share of the batch."""
     for src in sources.sources:
-        prefetch = getattr(src, "prefetch", None)
-        if prefetch is not None:
+        call = getattr(src, method, None)
+        if call is not None:
             items = [(records[-1], changes) for (_, records), r in zip(batch, routed)
                      for s, changes in r if s is src]
             if items:
-                prefetch(ctx, items)
+                call(ctx, items)
+
+
+def _events_for_batch(batch, sources: _Sources, ctx: SourceContext,
+                      upcoming=None) -> Iterator[tuple[str, list[Event]]]:
+    """For each step in the batch: (fp sha, its events in order). The caller appends a step's
+    events before asking for the next step's, so sources read the log as of their step.
+    ``upcoming``: the next batch, which sources may begin on (in another process) meanwhile."""
+    from patina.sources.git import commit_event
+
+    routed = [sources.route(records[-1]) for _, records in batch]
+    _prefetch(batch, routed, sources, ctx, "prefetch")
+    if upcoming:
+        _prefetch(upcoming, [sources.route(records[-1]) for _, records in upcoming], sources, ctx,
+                  "prefetch_begin")
     for (step, records), r in zip(batch, routed):
         events = [commit_event(rec, rec.sha == step.fp) for rec in records]
         for src, changes in r:
@@ -220,16 +230,20 @@ def _fill(conn: sqlite3.Connection, repo: Repo, target: str, base: tuple[int, st
     incomplete: list[str] = []
     try:
         pairs = gitsrc.iter_records(reader, steps)
-        while True:
+
+        def read_batch() -> list:
             batch = []
             for item in pairs:
                 batch.append(item)
                 if len(batch) >= BATCH:
                     break
-            if not batch:
-                break
+            return batch
+
+        upcoming = read_batch()
+        while upcoming:
+            batch, upcoming = upcoming, read_batch()  # one batch read ahead, for the sources
             chain_rows = []
-            for fp, events in _events_for_batch(batch, sources, ctx):
+            for fp, events in _events_for_batch(batch, sources, ctx, upcoming):
                 n_events += len(events)
                 seq = store.append(conn, events, seq)
                 pos += 1

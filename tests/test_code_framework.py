@@ -302,13 +302,53 @@ def test_parallel_and_inline_parsing_give_the_same_events(repo, scrape, monkeypa
         repo.commit(str(n), {f"p{i}.py": "\n" * n + f"def f{i}(x):\n    g{i}(x)\n    h{n}()\n" for i in range(0, 40, n)})
     monkeypatch.setattr(update, "BATCH", 2)
     monkeypatch.setattr(history, "PARALLEL_MIN", 1)
+    begun = []
+    original_begin = history.CodeHistory.prefetch_begin
+
+    def prefetch_begin(self, ctx, items):  # the next batch goes to the worker while this one is written
+        original_begin(self, ctx, items)
+        begun.append(len(self.pending.theirs))
+
+    monkeypatch.setattr(history.CodeHistory, "prefetch_begin", prefetch_begin)
     _, parallel = scrape(repo.path, full=True)
+    assert len(begun) == 2 and all(begun)  # batches [1, 2] [3, 4] [5]: two begun ahead, on the worker
     where = _positions(repo.path)
     os.remove(os.path.join(patina_repo.discover(str(repo.path)).data_dir, "cache", "code-history.db"))
     monkeypatch.setattr(history, "PARALLEL_MIN", 10_000)
     _, inline = scrape(repo.path, full=True)
     assert parallel == inline
     assert _positions(repo.path) == where and len(where) > 80
+
+
+def test_a_build_stopped_with_a_batch_begun_keeps_no_wrong_positions(repo, scrape, monkeypatch):
+    """The build dies while the worker holds the next batch's results: closing must not read them
+    as positions; the next build equals an inline one."""
+    from patina import store, update
+    from patina.sources.code import history
+
+    for n in range(1, 6):
+        repo.commit(str(n), {f"p{i}.py": "\n" * n + f"def f{i}(x):\n    g{i}(x)\n" for i in range(0, 30, n)})
+    monkeypatch.setattr(update, "BATCH", 2)
+    monkeypatch.setattr(history, "PARALLEL_MIN", 1)
+    appended = []
+    original_append = store.append
+
+    def append(conn, events, seq):
+        appended.append(1)
+        if len(appended) == 2:  # the second step of the first batch: the next one is begun
+            raise OSError("disk full")
+        return original_append(conn, events, seq)
+
+    monkeypatch.setattr(store, "append", append)
+    with pytest.raises(OSError):
+        scrape(repo.path, full=True)
+    monkeypatch.setattr(store, "append", original_append)
+    _, after = scrape(repo.path)
+    where = _positions(repo.path)
+    os.remove(os.path.join(patina_repo.discover(str(repo.path)).data_dir, "cache", "code-history.db"))
+    monkeypatch.setattr(history, "PARALLEL_MIN", 10_000)
+    _, inline = scrape(repo.path, full=True)
+    assert after == inline and _positions(repo.path) == where
 
 
 def test_a_failing_parse_worker_costs_time_not_facts(repo, scrape, monkeypatch):

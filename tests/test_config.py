@@ -49,6 +49,18 @@ def test_a_bad_value_is_one_error_naming_the_key(raw, names):
     assert info.value.exit_code == 8
 
 
+def test_sections_of_other_tools_are_left_alone():
+    """The original Patina's own .patina/config.toml (NicabarNimble/patina) holds sections of its
+    own: they change nothing; a misspelt section of ours is still an error (above)."""
+    theirs = {"project": {"name": "patina"}, "adapters": {"allowed": ["claude"]}, "search": {"rrf_k": 60},
+              "embeddings": {"model": "e5-base-v2"}, "retrieval": {"rrf_k": 60}, "dev": {"type": "docker"}}
+    assert config.validate(theirs) == config.validate({})
+    assert config.validate({**theirs, "code": {"max_bytes": 5}}).code.max_bytes == 5
+    for typo in ("source", "sesions", "cochanges", "Code"):
+        with pytest.raises(ConfigError, match=r"unknown section"):
+            config.validate({typo: {}})
+
+
 def test_values_are_normalised():
     import datetime as dt
 

@@ -110,12 +110,19 @@ def test_recipe_defaults_and_errors_name_the_key():
         empty.projection_hash("semantic")
     for text, key in [("embed: {types: [decisions]}", "embed.types"),
                       ("projections: {semantic: {epochs: 0}}", "projections.semantic.epochs"),
-                      ("projections: {semantic: {layers: [768, 256]}}", "projections.semantic.layers"),
+                      ("projections: {semantic: {layers: [768, 'wide']}}", "projections.semantic.layers"),
                       ("projections: {spatial: {}}", "projections.spatial"),
                       ("embeding_model: x", "embeding_model"), ("version: 2", "version"),
                       ("fusion: {k: -1}", "fusion.k"), ("embed: [1]", "embed")]:
         with pytest.raises(ConfigError, match=key.replace(".", r"\.")):
             recipes.from_text(text)
+    # The spec's own recipe (NicabarNimble/patina's .patina/oxidize.yaml) gives MLP widths: noted, ignored.
+    spec = recipes.from_text("version: 1\nprojections:\n  semantic:\n    layers: [768, 1024, 256]\n"
+                             "    epochs: 10\n    batch_size: 32\n")
+    assert spec.projection("semantic").epochs == 10 and spec.hash() == recipes.from_text(
+        "projections: {semantic: {epochs: 10, batch_size: 32}}").hash()
+    assert spec.notes == ("projections.semantic.layers [768, 1024, 256]: Patina trains linear maps in the "
+                          "model's own dimension; the hidden layers are ignored",)
     with pytest.raises(ConfigError, match="not valid YAML"):
         recipes.from_text("embed: [")
 

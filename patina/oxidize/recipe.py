@@ -80,6 +80,7 @@ class Recipe(NamedTuple):
     embed: Embed = Embed()
     projections: dict = _DEFAULT_PROJECTIONS  # name -> its settings (a namedtuple); never mutated
     fusion: Fusion = Fusion()
+    notes: tuple[str, ...] = ()  # what the recipe asks for that is ignored (not part of its hash)
 
     def projection(self, name: str):
         return self.projections.get(name) or _PROJECTION_CLASSES[name]()
@@ -177,9 +178,15 @@ def _method(value: Any) -> str:
     return value
 
 
-def _no_layers(value: Any) -> None:
-    raise ValueError("Patina's projections are linear maps in the model's own dimension, without "
-                     "hidden layers: remove this key")
+def _layers(value: Any) -> tuple[int, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, int) and not isinstance(v, bool) and v > 0
+                                              for v in value):
+        raise ValueError(f"expected a list of layer widths, got {value!r}")
+    return tuple(value)
+
+
+LAYERS_NOTE = ("{key} {value}: Patina trains linear maps in the model's own dimension; "
+               "the hidden layers are ignored")
 
 
 TOP_KEYS: dict[str, Key] = {
@@ -206,7 +213,7 @@ _PROJECTION_KEYS = {
     "lr": Key(_float(0.0, open_low=True), "contrastive: Adam's learning rate"),
     "temperature": Key(_float(0.0, open_low=True), "contrastive: InfoNCE temperature"),
     "batch_size": Key(_int(2), "contrastive: pairs per batch (in-batch negatives)"),
-    "layers": Key(_no_layers, "not supported: projections are linear maps in the model's own dimension"),
+    "layers": Key(_layers, "the spec's MLP widths: accepted, noted, ignored (projections are linear maps)"),
     "ridge": Key(_float(0.0), "ridge: pull towards the identity"),
     "seed": Key(_int(0), "the seed of every random choice (deterministic training)"),
     "holdout": Key(_float(0.0, 1.0, open_low=True, open_high=True), "newest share of events held out to validate"),
@@ -248,9 +255,21 @@ def validate(raw: Any, where: str = RECIPE_PATH) -> Recipe:
         else:
             known = [*TOP_KEYS, "embed", "projections", "fusion"]
             raise ConfigError(f"{where}: unknown key {key} (known: {', '.join(known)})")
+    notes = []
+    for name in PROJECTION_NAMES:  # the spec's recipe gives hidden layers: noted, then left out
+        section = flat.get(f"projections.{name}")
+        if isinstance(section, dict) and "layers" in section:
+            key = f"projections.{name}.layers"
+            try:
+                layers = KEYS[key].check(section["layers"])
+            except ValueError as exc:
+                raise ConfigError(f"{where}: {key}: {exc}") from None
+            notes.append(LAYERS_NOTE.format(key=key, value=list(layers)))
+            flat[f"projections.{name}"] = {k: v for k, v in section.items() if k != "layers"}
     sections = validate_sections(flat, SECTIONS, KEYS, where)
     projections = {n: sections[f"projections.{n}"] for n in PROJECTION_NAMES}
-    return Recipe(embed=sections["embed"], fusion=sections["fusion"], projections=projections, **top)
+    return Recipe(embed=sections["embed"], fusion=sections["fusion"], projections=projections, **top,
+                  notes=tuple(notes))
 
 
 def parse_yaml(text: str, where: str) -> Any:

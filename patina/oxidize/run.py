@@ -39,6 +39,7 @@ class OxidizeResult:
     seconds: float = 0.0
     embed_seconds: float = 0.0
     started_over: str | None = None  # why every vector was dropped first
+    notes: list[str] = field(default_factory=list)  # what the recipe asks for that is ignored
     projections: list[dict[str, Any]] = field(default_factory=list)
 
     @property
@@ -51,7 +52,7 @@ class OxidizeResult:
         return out
 
     def lines(self) -> list[str]:
-        out = []
+        out = [f"note: {n}" for n in self.notes]
         if self.started_over:
             out.append(f"started over: {self.started_over}")
         rate = f" in {self.embed_seconds:.1f} s ({self.texts_per_second:.0f} texts/s)" if self.embedded else ""
@@ -200,7 +201,7 @@ def oxidize(repo, *, model_path: str | None = None, full: bool = False, embedder
 def _oxidize(repo, recipe, blob, embedder, full, progress, waiting, wait, start) -> OxidizeResult:
     from patina.oxidize.materializer import Embeddings
 
-    result = OxidizeResult(model=embedder.identity.name)
+    result = OxidizeResult(model=embedder.identity.name, notes=list(recipe.notes))
     total = None
     first = True
     while True:

@@ -56,9 +56,16 @@ class CodeSource:
         return self._history
 
     def prefetch(self, ctx: SourceContext, items: list[tuple[CommitRecord, list[FileChange]]]) -> None:
+        self._ahead("prefetch", ctx, items)
+
+    def prefetch_begin(self, ctx: SourceContext, items: list[tuple[CommitRecord, list[FileChange]]]) -> None:
+        self._ahead("prefetch_begin", ctx, items)
+
+    def _ahead(self, method: str, ctx: SourceContext, items: list[tuple[CommitRecord, list[FileChange]]]) -> None:
         try:
-            self._impl().prefetch(ctx, items)
+            getattr(self._impl(), method)(ctx, items)
         except Exception as exc:  # noqa: BLE001 - law 4: never a traceback; events() still works
+            self._impl().drop_worker()  # whatever it was sent is not trusted
             ctx.warn(f"code: prefetch failed ({exc.__class__.__name__}: {exc}); parsing inline")
 
     def events(self, ctx: SourceContext, commit: CommitRecord, changes: list[FileChange]):

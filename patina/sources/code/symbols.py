@@ -56,7 +56,10 @@ class CodeSymbolIndex:
         from patina import store
 
         rows = store.events(conn, after_seq, (*DEFINITION_EVENTS, "code.removed"), by_type=True).fetchall()
-        for seq, event_type, source_id, source_file, data in _definitions(rows):
+        # Only a definition's last event in the batch decides its row (rowid = that event's seq,
+        # so the rows are the same as absorbing event by event).
+        last = {(row[2], row[4]["_category"]): row for row in _definitions(rows)}
+        for seq, event_type, source_id, source_file, data in sorted(last.values(), key=lambda r: r[0]):
             self._delete(conn, source_id, data["_category"])
             if event_type != "code.removed":
                 self._insert(conn, seq, source_id, data["_category"], source_file, data)
