@@ -177,9 +177,8 @@ def hybrid(query: str, terms: list[str], *, projects: Sequence[tuple[str | None,
            code: bool, strict: bool, engine, data_dirs: dict[str, str] | None = None, fusion=None):
     """((hits, mode used) or None when no project could be searched semantically, so the caller
     answers lexically; the problems of projects that could not be searched; notes for stderr)."""
-    from patina.errors import PatinaError
     from patina.scry import semantic
-    from patina.scry.search import cutoff_seq, open_project_db
+    from patina.scry.search import cutoff_seq, each_project
 
     notes: list[str] = []
     problems: list[str] = []
@@ -190,69 +189,59 @@ def hybrid(query: str, terms: list[str], *, projects: Sequence[tuple[str | None,
     settings = fusion
     any_semantic = False
     fetch_more = limit
-    for name, path in projects:
-        try:
-            conn = open_project_db(path)
-        except PatinaError as exc:
-            if strict:
-                raise
-            problems.append(f"{name}: {exc}")
-            continue
-        try:
-            if settings is None:
-                settings = fusion_settings(conn)
-            fetch = max(settings.depth, limit)
-            fetch_more = fetch
-            tag = "PROJECT"
-            data_dir = (data_dirs or {}).get(path) or _data_dir(path)
-            if mode is None and not has_vectors(conn):
+    for name, path, conn in each_project(projects, strict, problems):
+        if settings is None:
+            settings = fusion_settings(conn)
+        fetch = max(settings.depth, limit)
+        fetch_more = fetch
+        tag = "PROJECT"
+        data_dir = (data_dirs or {}).get(path) or _data_dir(path)
+        if mode is None and not has_vectors(conn):
+            encoder = extra = None
+        else:
+            try:
+                encoder, extra = engine.prepare(conn, path, data_dir)
+            except semantic.Lagging as lag:
+                encoder, extra = lag.encoder, None
+                notes.append(f"{lag} (`patina oxidize`, or the hooks' background job, embeds them): "
+                             "semantic results leave the newest out")
+            except semantic.Unavailable as why:
                 encoder = extra = None
-            else:
-                try:
-                    encoder, extra = engine.prepare(conn, path, data_dir)
-                except semantic.Lagging as lag:
-                    encoder, extra = lag.encoder, None
-                    notes.append(f"{lag} (`patina oxidize`, or the hooks' background job, embeds them): "
-                                 "semantic results leave the newest out")
-                except semantic.Unavailable as why:
-                    encoder = extra = None
-                    notes.append(f"semantic search unavailable{f' for {name}' if name else ''}: {why}; "
-                                 "lexical results only")
-            cutoff = cutoff_seq(conn, until_ts)
-            if encoder is not None:
-                any_semantic = True
-                ranked = engine.search(conn, path, data_dir, query, fetch, encoder=encoder, extra=extra, until_seq=cutoff, types=types, code=code)
-                found = doc_hits(conn, [r.seq for r in ranked], tag=tag, project=name)
-                one = []
-                for r in ranked:
-                    hit = found.get(r.seq)
-                    if hit is not None:
-                        hits.setdefault(_key(hit), hit)
-                        one.append((_key(hit), r.score))
-                sem.append(one)
-            lex = search_db(conn, terms, limit=fetch, tag=tag, project=name, until=until_ts, types=types) \
-                if terms else []
-            if code:
-                lex = search_code(path, terms, lex, limit=fetch, until=until_ts, types=types, project=name)
-            floor = settings.lexical_floor
+                notes.append(f"semantic search unavailable{f' for {name}' if name else ''}: {why}; "
+                             "lexical results only")
+        cutoff = cutoff_seq(conn, until_ts)
+        if encoder is not None:
+            any_semantic = True
+            ranked = engine.search(conn, path, data_dir, query, fetch, encoder=encoder, extra=extra, until_seq=cutoff, types=types, code=code)
+            found = doc_hits(conn, [r.seq for r in ranked], tag=tag, project=name)
             one = []
-            for hit in lex:
-                if hit.score >= floor:
+            for r in ranked:
+                hit = found.get(r.seq)
+                if hit is not None:
                     hits.setdefault(_key(hit), hit)
-                    one.append((_key(hit), hit.score))
-            lexical.append(one)
-            ranked_t = temporal_ranking(conn, query, fetch, until_seq=cutoff, types=types)
-            if ranked_t:
-                found = doc_hits(conn, [s for s, _ in ranked_t], tag=tag, project=name)
-                one = []
-                for seq, score in ranked_t:
-                    hit = found.get(seq)
-                    if hit is not None:
-                        hits.setdefault(_key(hit), hit)
-                        one.append((_key(hit), score))
-                temporal.append(one)
-        finally:
-            conn.close()
+                    one.append((_key(hit), r.score))
+            sem.append(one)
+        lex = search_db(conn, terms, limit=fetch, tag=tag, project=name, until=until_ts, types=types) \
+            if terms else []
+        if code:
+            lex = search_code(path, terms, lex, limit=fetch, until=until_ts, types=types, project=name)
+        floor = settings.lexical_floor
+        one = []
+        for hit in lex:
+            if hit.score >= floor:
+                hits.setdefault(_key(hit), hit)
+                one.append((_key(hit), hit.score))
+        lexical.append(one)
+        ranked_t = temporal_ranking(conn, query, fetch, until_seq=cutoff, types=types)
+        if ranked_t:
+            found = doc_hits(conn, [s for s, _ in ranked_t], tag=tag, project=name)
+            one = []
+            for seq, score in ranked_t:
+                hit = found.get(seq)
+                if hit is not None:
+                    hits.setdefault(_key(hit), hit)
+                    one.append((_key(hit), score))
+            temporal.append(one)
     if not any_semantic:
         return None, problems, notes
     from patina.oxidize.recipe import Fusion

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import sqlite3
 from dataclasses import asdict, dataclass, replace
-from typing import Iterable, Sequence
+from typing import Iterable, Iterator, Sequence
 
 from patina.errors import DatabaseError, PatinaError, UsageError
 from patina.scry import index as _index
@@ -385,6 +385,24 @@ def merge(lists: Iterable[Sequence[Hit]], limit: int) -> list[Hit]:
     return every[:limit]
 
 
+def each_project(projects: Sequence[tuple[str | None, str]], strict: bool,
+                 problems: list[str]) -> Iterator[tuple[str | None, str, sqlite3.Connection]]:
+    """(name, path, read-only connection) of each project database that can be searched; one
+    that cannot raises (``strict``: the CLI) or is reported in ``problems`` (the service)."""
+    for name, path in projects:
+        try:
+            conn = open_project_db(path)
+        except PatinaError as exc:
+            if strict:
+                raise
+            problems.append(f"{name}: {exc}")
+            continue
+        try:
+            yield name, path, conn
+        finally:
+            conn.close()
+
+
 def open_project_db(path: str) -> sqlite3.Connection:
     """A read-only connection to a project database whose search index is current."""
     from patina import store
@@ -469,19 +487,9 @@ def _lexical(terms: list[str], *, projects, persona_home, limit, until_ts, types
     """Today's BM25 answer: every database's best hits merged by their relative scores."""
     lists: list[list[Hit]] = []
     problems: list[str] = []
-    for name, path in projects:
-        try:
-            conn = open_project_db(path)
-        except PatinaError as exc:
-            if strict:
-                raise
-            problems.append(f"{name}: {exc}")
-            continue
-        try:
-            lists.append(search_db(conn, terms, limit=limit, tag="PROJECT", project=name, until=until_ts,
-                                   types=types))
-        finally:
-            conn.close()
+    for name, path, conn in each_project(projects, strict, problems):
+        lists.append(search_db(conn, terms, limit=limit, tag="PROJECT", project=name, until=until_ts,
+                               types=types))
         if code:
             lists.append(search_code(path, terms, [], limit=limit, until=until_ts, types=types, project=name))
     if persona_home is not None:
