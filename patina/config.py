@@ -16,7 +16,6 @@ NamedTuples, not dataclasses: this module is on the hook path.
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any, Callable, NamedTuple
 
 from patina import gitcmd
@@ -168,9 +167,9 @@ def validate_sections(raw: Any, sections: dict[str, type], keys: dict[str, Key],
     # Sections of other tools are left alone (the file name is shared: the original Patina's
     # config.toml holds [project], [adapters], [search]...); one that looks like a misspelt
     # section of ours is an error.
-    import difflib
-
     for name in sorted(str(k) for k in set(raw) - set(sections)):
+        import difflib
+
         if difflib.get_close_matches(name, list(sections), n=1, cutoff=0.75):
             raise ConfigError(f"{where}: unknown section [{name}] (known: {', '.join(sections)})")
     return out
@@ -260,6 +259,8 @@ def load(git_dir: str, commit: str | None) -> tuple[Config, str]:
 
 def fingerprint(config: Config, mailmap_id: str | None) -> str:
     from patina.events import canonical_json
+
+    import hashlib
 
     return hashlib.sha256(f"{canonical_json(config.as_dict())}\0{mailmap_id}".encode()).hexdigest()[:16]
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import heapq
 import re
 import subprocess
-import tempfile
 import threading
 from typing import Iterable, Iterator, Sequence
 
@@ -240,6 +239,8 @@ class CommitReader:
             yield from self._checked(shas, self._start(shas))
             return
         half = len(shas) // 2
+        import tempfile  # (only for a long log: 10 ms of imports a hook need not pay)
+
         spool = tempfile.TemporaryFile()
         second = self._start(shas[half:], spool)
         try:
