@@ -78,16 +78,27 @@ def run_hook(argv: list[str]) -> int:
     args = _hook_args(name, argv[1:])
     if name == "post-checkout" and len(args) >= 3 and args[2] == "0":
         return 0  # a file checkout: HEAD did not move
+    if name == "post-rewrite" and args[:1] == ["amend"]:
+        return 0  # git ran post-commit for the amended commit: the log already follows it
     data_dir = None
     try:
         repo = _repo()
         data_dir = repo.data_dir
+        if name in ("post-commit", "post-checkout") and _rebasing(repo.git_dir):
+            return 0  # each step of a rebase: the post-rewrite at its end updates once for all
         return _update_from_hook(repo, name)
     except Exception as exc:  # git always wins
         msg = _one_line(exc)
         print(f"patina: {name} hook: {msg} (the log will catch up at the next update)", file=sys.stderr)
         _log(data_dir, f"{name}: error: {type(exc).__name__}: {msg}")
         return 0
+
+
+def _rebasing(git_dir: str) -> bool:
+    """Whether a rebase is under way (its state directory exists in this worktree's git dir).
+    One that is aborted leaves HEAD where the log already is; one given up with ``--quit`` is
+    noticed by the next hook or ``patina scrape``, like a reset."""
+    return any(os.path.isdir(os.path.join(git_dir, d)) for d in ("rebase-merge", "rebase-apply"))
 
 
 BACKGROUND = "--background"  # internal: the detached job a hook hands long work to

@@ -69,6 +69,62 @@ def test_amend_reset_rebase_switch_truncate_and_replay(hooked):
     assert_equals_fresh_build(hooked.path)
 
 
+def _log_lines(repo) -> list[str]:
+    path = repo.path / ".patina/data/hook.log"
+    return path.read_text().splitlines() if path.exists() else []
+
+
+def test_a_rebase_updates_once_at_its_end_and_an_amend_once(hooked):
+    """The steps of a rebase (post-checkout, post-commit) leave the log alone; post-rewrite brings
+    it to the result. A rebase stopped on a conflict leaves the log at the branch as it was; an
+    abort returns there; --continue ends with the update. An amend: post-commit only."""
+    hooked.git("checkout", "-q", "-b", "topic")
+    hooked.commit("topic one", {"t.txt": "1\n"})
+    hooked.commit("topic two", {"t.txt": "2\n", "u.txt": "u\n"})
+    hooked.git("checkout", "-q", "main")
+    hooked.commit("main work", {"m.txt": "m\n"})
+    hooked.git("checkout", "-q", "topic")
+    settle(hooked.path)
+    before = len(_log_lines(hooked))
+    hooked.git("rebase", "-q", "main")
+    settle(hooked.path)
+    steps = [line for line in _log_lines(hooked)[before:] if "events" in line or "error" in line]
+    assert len(steps) == 1 and "post-rewrite:" in steps[0], steps
+    assert built_head(hooked.path) == head(hooked)
+    assert_equals_fresh_build(hooked.path)
+
+    before = len(_log_lines(hooked))
+    hooked.git("commit", "-q", "--amend", "-m", "topic two, amended")
+    settle(hooked.path)
+    steps = [line for line in _log_lines(hooked)[before:] if "events" in line]
+    assert len(steps) == 1 and "post-commit:" in steps[0], steps
+    assert built_head(hooked.path) == head(hooked)
+
+    hooked.git("checkout", "-q", "main")
+    hooked.commit("main conflicting", {"t.txt": "main\n"})
+    hooked.git("checkout", "-q", "topic")
+    settle(hooked.path)
+    topic = head(hooked)
+    assert hooked.git("rebase", "-q", "main", check=False) is not None
+    assert (Path(hooked.path) / ".git/rebase-merge").is_dir()  # stopped on the conflict
+    settle(hooked.path)
+    assert built_head(hooked.path) == topic  # mid-rebase: the log stays where the branch was
+    hooked.git("rebase", "--abort")
+    settle(hooked.path)
+    assert head(hooked) == topic and built_head(hooked.path) == topic
+    hooked.git("rebase", "-q", "main", check=False)
+    for step in range(2):  # both topic commits touch t.txt
+        assert (Path(hooked.path) / ".git/rebase-merge").is_dir()
+        assert built_head(hooked.path) == topic
+        (Path(hooked.path) / "t.txt").write_text(f"resolved {step}\n")
+        hooked.git("add", "t.txt")
+        git(hooked.path, "-c", "core.editor=true", "rebase", "--continue", check=False)
+    assert not (Path(hooked.path) / ".git/rebase-merge").exists()
+    settle(hooked.path)
+    assert built_head(hooked.path) == head(hooked) != topic
+    assert_equals_fresh_build(hooked.path)
+
+
 def test_post_checkout_file_checkout_is_a_no_op(hooked):
     before = (Path(db_path(hooked))).stat().st_mtime_ns
     proc = patina("hook", "post-checkout", "x", "y", "0", cwd=hooked.path)
