@@ -63,10 +63,13 @@ class CodePositions:
         dirty = [r[0] for r in conn.execute("SELECT path FROM code_positions_dirty ORDER BY path")]
         if not dirty:
             return
-        head = store.get_meta(conn, "head")
-        wanted = set(dirty)
-        files = {path: (oid, lang) for path, oid, lang in _code_files(self.ctx, head)} if head else {}
         conn.executemany("DELETE FROM code_positions WHERE file = ?", ((p,) for p in dirty))
+        wanted = set(_code_paths(self.ctx, dirty))
+        head = store.get_meta(conn, "head")
+        if not wanted or not head:  # e.g. a commit of a README: no tree to list, no parser to load
+            conn.execute("DELETE FROM code_positions_dirty")
+            return
+        files = {path: (oid, lang) for path, oid, lang in _code_files(self.ctx, head)}
         rows = []
         for path, positions in _positions(self.ctx, [(p, *files[p]) for p in sorted(wanted & set(files))]):
             for name, (line, end) in sorted(positions.items()):
@@ -75,6 +78,16 @@ class CodePositions:
         conn.executemany("INSERT INTO code_positions(source_id, event_type, file, line, end_line) "
                          "VALUES (?, ?, ?, ?, ?)", rows)
         conn.execute("DELETE FROM code_positions_dirty")
+
+
+def _code_paths(ctx: Any, paths: list[str]) -> list[str]:
+    """The paths the code source reads (by the team config and the language registry)."""
+    from patina.sources.code import CodeSource
+
+    if "code" not in ctx.config.sources.enabled:
+        return []
+    source = CodeSource(ctx.config)
+    return [p for p in paths if source.language_of(p)]
 
 
 def _code_files(ctx: Any, commit: str) -> list[tuple[str, str, str]]:
