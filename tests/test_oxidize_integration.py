@@ -281,6 +281,23 @@ def test_fusion_order_and_explain():
     assert [k for k, _, _ in weighted] == ["c", "a"]
 
 
+def test_fusion_champions_keep_each_oracles_best_near_the_top():
+    """Two oracles agreeing on near-duplicates outvote one oracle's clear first answer under plain
+    RRF; with champions, each oracle's best N follow the fused first."""
+    from patina.scry.hybrid import fuse
+
+    dupes = [f"dup{i}" for i in range(6)]
+    rankings = {"lexical": [("lex-best", 9.0)] + [(d, 1.0) for d in dupes],
+                "semantic": [("sem-best", 0.9)] + [(d, 0.5) for d in dupes]}
+    weights = {"lexical": 1.0, "semantic": 1.0}
+    plain = [k for k, _, _ in fuse(rankings, weights, 60, 5)]
+    assert "lex-best" not in plain and "sem-best" not in plain
+    kept = [k for k, _, _ in fuse(rankings, weights, 60, 5, champions=1)]
+    assert kept[0] == "dup0" and set(kept[1:3]) == {"lex-best", "sem-best"} and kept[3:] == ["dup1", "dup2"]
+    two = [k for k, score, _ in fuse(rankings, weights, 60, 5, champions=2)]
+    assert two == ["dup0", "lex-best", "sem-best", "dup1", "dup2"]  # dup0 is both oracles' second
+
+
 def test_hybrid_scry_finds_by_meaning_explains_and_keeps_filters(tmp_path, env):
     from patina.scry.search import scry
 

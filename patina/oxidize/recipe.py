@@ -65,6 +65,7 @@ class Fusion(NamedTuple):
     temporal: float = 0.5
     persona: float = 0.95
     lexical_floor: float = 0.0
+    champions: int = 2
 
 
 _PROJECTION_CLASSES = {"semantic": SemanticProjection, "temporal": TemporalProjection,
@@ -205,6 +206,7 @@ KEYS: dict[str, Key] = {
     "fusion.temporal": Key(_float(0.0), "weight of the temporal oracle (co_changes of a file the query names)"),
     "fusion.persona": Key(_float(0.0), "weight of your persona notes"),
     "fusion.lexical_floor": Key(_float(0.0, 1.0), "lexical hits scoring below this share of the best are not fused"),
+    "fusion.champions": Key(_int(0, 10), "the lexical and semantic oracles' best N answers follow the fused first"),
 }
 _PROJECTION_KEYS = {
     "enabled": Key(_bool, "train this projection"),
@@ -354,4 +356,5 @@ fusion:
   temporal: 0.5
   persona: 0.95
   lexical_floor: 0.0    # lexical hits below this share of the best BM25 score are left out
+  champions: 2          # lexical's and semantic's best N come right after the fused first
 """

@@ -146,13 +146,27 @@ def temporal_ranking(conn: sqlite3.Connection, query: str, k: int, *, until_seq:
 
 # ----------------------------------------------------------------------------------- fusion
 
-def fuse(rankings: dict[str, list[tuple[Any, float]]], weights: dict[str, float], k: int, limit: int
-         ) -> list[tuple[Any, float, dict[str, dict[str, float]]]]:
-    """(key, fused score, {oracle: {rank, score}}) best first; ties by key."""
+CHAMPION_ORACLES = ("lexical", "semantic")
+
+
+def fuse(rankings: dict[str, list[tuple[Any, float]]], weights: dict[str, float], k: int, limit: int,
+         champions: int = 0) -> list[tuple[Any, float, dict[str, dict[str, float]]]]:
+    """(key, fused score, {oracle: {rank, score}}) best first; ties by key.
+
+    ``champions``: the best ``champions`` answers of the lexical and of the semantic oracle come
+    right after the fused first, whatever their fused score. RRF rewards agreement, so when the
+    two oracles agree on near-duplicates an answer one of them ranks first can fall out of the
+    top five; this keeps it in (its fused score is kept, so scores need not decrease)."""
     from patina.oxidize.fusion import rrf
 
     fused = rrf({name: [key for key, _ in ranked] for name, ranked in rankings.items()}, k=k,
-                weights={name: weights.get(name, 1.0) for name in rankings}, limit=limit)
+                weights={name: weights.get(name, 1.0) for name in rankings})
+    if champions > 0 and fused:
+        best = {key for name in CHAMPION_ORACLES for key, _ in rankings.get(name, [])[:champions]}
+        first = fused[:1]
+        promoted = [item for item in fused[1:] if item[0] in best]
+        fused = first + promoted + [item for item in fused[1:] if item[0] not in best]
+    fused = fused[:limit]
     where: dict[Any, dict[str, dict[str, float]]] = {}
     for name, ranked in rankings.items():
         for rank, (key, score) in enumerate(ranked, start=1):
@@ -270,8 +284,8 @@ def hybrid(query: str, terms: list[str], *, projects: Sequence[tuple[str | None,
                 rankings["persona"] = [(_key(h), h.score) for h in found]
     weights = {"lexical": settings.lexical, "semantic": settings.semantic, "temporal": settings.temporal,
                "persona": settings.persona}
-    fused = fuse({n: r for n, r in rankings.items() if r}, weights, settings.k, limit)
-    best = fused[0][1] if fused else 1.0
+    fused = fuse({n: r for n, r in rankings.items() if r}, weights, settings.k, limit, settings.champions)
+    best = max((score for _, score, _ in fused), default=1.0)
     out = []
     for key, score, where in fused:
         hit = replace(hits[key], score=score / best if best > 0 else 0.0)
