@@ -224,17 +224,9 @@ def hybrid(query: str, terms: list[str], *, projects: Sequence[tuple[str | None,
                 notes.append(f"semantic search unavailable{f' for {name}' if name else ''}: {why}; "
                              "lexical results only")
         cutoff = cutoff_seq(conn, until_ts)
-        semantic_part = None
-        if encoder is not None:  # the embedding and the vector scan run while BM25 runs here
+        if encoder is not None:
             any_semantic = True
-            semantic_part = engine.start(conn, path, data_dir, query, fetch, encoder=encoder, extra=extra,
-                                         until_seq=cutoff, types=types, code=code)
-        lex = search_db(conn, terms, limit=fetch, tag=tag, project=name, until=until_ts, types=types) \
-            if terms else []
-        if code:
-            lex = search_code(path, terms, lex, limit=fetch, until=until_ts, types=types, project=name)
-        if semantic_part is not None:
-            ranked = semantic_part()
+            ranked = engine.search(conn, path, data_dir, query, fetch, encoder=encoder, extra=extra, until_seq=cutoff, types=types, code=code)
             found = doc_hits(conn, [r.seq for r in ranked], tag=tag, project=name)
             one = []
             for r in ranked:
@@ -243,6 +235,10 @@ def hybrid(query: str, terms: list[str], *, projects: Sequence[tuple[str | None,
                     hits.setdefault(_key(hit), hit)
                     one.append((_key(hit), r.score))
             sem.append(one)
+        lex = search_db(conn, terms, limit=fetch, tag=tag, project=name, until=until_ts, types=types) \
+            if terms else []
+        if code:
+            lex = search_code(path, terms, lex, limit=fetch, until=until_ts, types=types, project=name)
         floor = settings.lexical_floor
         one = []
         for hit in lex:

@@ -27,7 +27,7 @@ import os
 import sqlite3
 import threading
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence
 
 from patina.errors import PatinaError
 
@@ -131,16 +131,6 @@ class Engine:
                encoder, extra=None, until_seq: int | None = None, types: Sequence[str] | None = None,
                code: bool = False) -> list[Ranked]:
         """The ``k`` best eligible documents by cosine to ``query``."""
-        return self.start(conn, db_path, data_dir, query, k, encoder=encoder, extra=extra, until_seq=until_seq,
-                          types=types, code=code)()
-
-    def start(self, conn: sqlite3.Connection, db_path: str, data_dir: str | None, query: str, k: int, *,
-              encoder, extra=None, until_seq: int | None = None, types: Sequence[str] | None = None,
-              code: bool = False) -> Callable[[], list[Ranked]]:
-        """:meth:`search`, begun: the query's embedding and the scan of every vector run on a
-        thread (onnxruntime and numpy release the GIL) while the caller does other work, such as
-        the lexical search; the returned function finishes it here (``conn`` is used only on the
-        caller's thread)."""
         import numpy as np
 
         from patina.oxidize import vectors
@@ -151,45 +141,23 @@ class Engine:
             matrix = vectors.Matrix(np.concatenate([matrix.seqs, extra.seqs[newer]]),
                                     np.concatenate([matrix.rows, extra.rows[newer]]) if len(matrix) else extra.rows)
         if len(matrix) == 0:
-            return list
+            return []
+        q = encoder.embed([query])[0]
         projections = self._used_projections(conn, db_path)
+        if "semantic" in projections:
+            q = _unit(projections["semantic"] @ q)
         wanted = None if types is None else set(types)
+        found: list[Ranked] = []
         depth = max(4 * k, 64)
-
-        def scan():
-            base = encoder.embed([query])[0]
-            q = _unit(projections["semantic"] @ base) if "semantic" in projections else base
-            return base, q, vectors.top_k(matrix, q, depth, until_seq=until_seq)
-
-        pending = _background().submit(scan)
-
-        def finish() -> list[Ranked]:
-            nonlocal depth
-            base, q, candidates = pending.result()
-            while True:
-                found = _eligible(conn, candidates, until_seq, wanted, code)
-                if len(found) >= k or len(candidates) < depth:
-                    break
-                depth *= 4
-                candidates = vectors.top_k(matrix, q, depth, until_seq=until_seq)
-            if code and "dependency" in projections:
-                found = _rescore_code(found, matrix, projections["dependency"] @ base)
-            return found[:k]
-
-        return finish
-
-
-_POOL = None
-
-
-def _background():
-    """One thread for the vector scans (created on first use; a service reuses it)."""
-    global _POOL
-    if _POOL is None:
-        from concurrent.futures import ThreadPoolExecutor
-
-        _POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="patina-scan")
-    return _POOL
+        while True:
+            candidates = vectors.top_k(matrix, q, depth, until_seq=until_seq)
+            found = _eligible(conn, candidates, until_seq, wanted, code)
+            if len(found) >= k or len(candidates) < depth:
+                break
+            depth *= 4
+        if code and "dependency" in projections:
+            found = _rescore_code(found, matrix, projections["dependency"] @ encoder.embed([query])[0])
+        return found[:k]
 
 
 class Lagging(Unavailable):
