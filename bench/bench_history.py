@@ -83,10 +83,10 @@ def main() -> None:
     peak = 0
     for _ in range(a.runs):
         shutil.rmtree(data, ignore_errors=True)
-        wall, mem = timed(patina + ["scrape", "--quiet", "--repo", str(repo)], runs=1, env=env)
+        wall, mem = timed(patina + ["scrape", "--quiet", "--repo", str(repo)], cwd=repo, runs=1, env=env)
         colds.append(wall)
         peak = max(peak, mem)
-        wall, _ = timed(patina + ["scrape", "--full", "--quiet", "--repo", str(repo)], runs=1, env=env)
+        wall, _ = timed(patina + ["scrape", "--full", "--quiet", "--repo", str(repo)], cwd=repo, runs=1, env=env)
         warms.append(wall)
     cold, warm = sorted(colds)[len(colds) // 2], sorted(warms)[len(warms) // 2]
     db = data / "patina.db"
@@ -129,7 +129,7 @@ def profile(repo: Path, python: str, env: dict) -> None:
             "from patina import repo, update\n"
             "cProfile.run('update.update(repo.discover(sys.argv[1]))', sys.argv[2])\n")
     t = time.perf_counter()
-    subprocess.run([python, "-c", code, str(repo), str(out)], env=env, check=True)
+    subprocess.run([python, "-c", code, str(repo), str(out)], cwd=repo, env=env, check=True)  # cwd: not this checkout on sys.path
     wall = time.perf_counter() - t
     import pstats
 
