@@ -36,31 +36,16 @@ from typing import Any, Callable
 
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # codeutil.file_histories
 
 from common import table  # noqa: E402
 
 
 def histories(git_dir: str, wanted: Callable[[str], bool]) -> dict[str, list[str]]:
     """path -> blob ids of its versions along the first-parent history (renames followed)."""
-    out = subprocess.run(["git", "--git-dir", git_dir, "log", "--first-parent", "--reverse", "--raw",
-                          "--no-abbrev", "-M", "--format=C %H"], capture_output=True, text=True, check=True).stdout
-    seqs: dict[str, list[str]] = {}
-    for line in out.splitlines():
-        if not line.startswith(":"):
-            continue
-        meta, *paths = line.split("\t")
-        fields = meta.split()
-        status, new_oid, path = fields[4], fields[3], paths[-1]
-        if status.startswith("R") and paths[0] in seqs:
-            seqs[path] = seqs.pop(paths[0])
-        if not wanted(path):
-            continue
-        if status == "D":
-            seqs.pop(path, None)
-            continue
-        if fields[1] in ("100644", "100755"):
-            seqs.setdefault(path, []).append(new_oid)
-    return seqs
+    from codeutil import file_histories
+
+    return file_histories(git_dir, wanted)
 
 
 def busiest(git_dir: str, exts: tuple[str, ...], n: int) -> set[str]:

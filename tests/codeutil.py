@@ -6,6 +6,8 @@
   (``PATINA_REGEN=1`` writes the expected file instead: review it before committing).
 - :func:`current_state` / :func:`head_state` -- the current-state views of a built database,
   and the same facts extracted directly from a commit's tree, in one comparable shape.
+- :func:`file_histories` -- each file's versions along a repository's first-parent history
+  (also used by bench/bench_parse.py).
 """
 
 from __future__ import annotations
@@ -13,8 +15,9 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import subprocess
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from patina.config import Config, validate
 from patina.events import canonical_json
@@ -178,3 +181,29 @@ def step(repo: Any, scrape: Any, message: str, files: dict[str, str | bytes | No
     head = repo.head()
     assert current_state(r.db_path) == head_state(r.git_dir, head), "views differ from HEAD's facts"
     return [(row[1], row[3]) for row in rows if row[0] > before and row[1].startswith("code.")]
+
+
+def file_histories(repo: str, wanted: Callable[[str], bool], limit_commits: int | None = None,
+                   timeout: float | None = None) -> dict[str, list[str]]:
+    """path -> blob ids of its versions along the first-parent history, oldest first (renames
+    followed, a deleted path forgotten). ``repo``: a work tree or a bare repository. Raises OSError / SubprocessError when git fails."""
+    out = subprocess.run(["git", "-C", repo, "log", "--first-parent", "--reverse", "--raw",
+                          "--no-abbrev", "-M", "--format=C %H", *([f"-{limit_commits}"] if limit_commits else [])],
+                         capture_output=True, text=True, check=True, timeout=timeout).stdout
+    seqs: dict[str, list[str]] = {}
+    for line in out.splitlines():
+        if not line.startswith(":"):
+            continue
+        meta, *paths = line.split("\t")
+        fields = meta.split()
+        status, new_oid, path = fields[4], fields[3], paths[-1]
+        if status.startswith("R") and paths[0] in seqs:
+            seqs[path] = seqs.pop(paths[0])
+        if not wanted(path):
+            continue
+        if status == "D":
+            seqs.pop(path, None)
+            continue
+        if fields[1] in ("100644", "100755"):
+            seqs.setdefault(path, []).append(new_oid)
+    return seqs

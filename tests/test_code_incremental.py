@@ -44,30 +44,13 @@ def assert_same(got, want, label):
 # -- this repository's own history ----------------------------------------------------------------
 
 def _py_histories(limit_commits: int = 400) -> dict[str, list[str]]:
-    """path -> blob ids of its versions along the first-parent history (renames followed)."""
+    """path -> blob ids of this repository's Python files along its first-parent history."""
+    from codeutil import file_histories
+
     try:
-        out = subprocess.run(["git", "-C", str(REPO), "log", "--first-parent", "--reverse", "--raw", "--no-abbrev",
-                              "-M", "--format=C %H", f"-{limit_commits}"], capture_output=True, text=True,
-                             check=True, timeout=60).stdout
+        return file_histories(str(REPO), lambda p: p.endswith(".py"), limit_commits, timeout=60)
     except (OSError, subprocess.SubprocessError):
         return {}
-    seqs: dict[str, list[str]] = {}
-    for line in out.splitlines():
-        if not line.startswith(":"):
-            continue
-        meta, *paths = line.split("\t")
-        fields = meta.split()
-        status, new_oid, path = fields[4], fields[3], paths[-1]
-        if status.startswith("R") and paths[0] in seqs:
-            seqs[path] = seqs.pop(paths[0])
-        if not path.endswith(".py"):
-            continue
-        if status == "D":
-            seqs.pop(path, None)
-            continue
-        if fields[1] in ("100644", "100755"):
-            seqs.setdefault(path, []).append(new_oid)
-    return seqs
 
 
 def test_route_independence_on_this_repositorys_history():
