@@ -16,7 +16,7 @@ NamedTuples, not dataclasses: this module is on the hook path.
 
 from __future__ import annotations
 
-from typing import Any, Callable, NamedTuple
+from typing import Any, Callable, NamedTuple, Sequence
 
 from patina import gitcmd
 from patina.errors import ConfigError
@@ -181,9 +181,14 @@ def validate(raw: dict[str, Any], where: str = CONFIG_PATH) -> Config:
 
 
 def from_dict(data: Any) -> Config:
-    """The config stored as ``config_json``; the defaults if it is absent or not valid."""
+    """The config stored as ``config_json``; the defaults if it is absent or not valid.
+    What :meth:`Config.as_dict` wrote (the update stores only validated configs) is taken as
+    it is, without checking every glob again (the materializers read it on the hook path)."""
     if not isinstance(data, dict):
         return Config()
+    exact = _rebuilt(data)
+    if exact is not None and exact.as_dict() == data:
+        return exact
     try:
         return validate({k: v for k, v in data.items() if isinstance(v, dict)})
     except ConfigError:
@@ -247,14 +252,77 @@ def parse_toml(text: str, where: str) -> dict[str, Any]:
 def load(git_dir: str, commit: str | None) -> tuple[Config, str]:
     """(config, fingerprint) as committed at ``commit`` (defaults when absent or unborn).
     Raises ConfigError when the committed file is invalid."""
+    loaded = resolve(git_dir, commit)
+    return loaded.config, loaded.fingerprint
+
+
+class Known(NamedTuple):
+    """The config a log was built with, as ``scrape_meta`` keeps it."""
+
+    source: str | None  # source_key() of the blobs it came from
+    fingerprint: str | None
+    config_json: str | None
+
+
+class Loaded(NamedTuple):
+    config: Config
+    fingerprint: str
+    source: str  # source_key(): what it is a function of
+
+
+SETTINGS_PATHS = (CONFIG_PATH, ".mailmap")  # what the config fingerprint is a function of
+
+
+def resolve(git_dir: str, commit: str | None, known: Known | None = None,
+            ids: Sequence[str | None] | None = None) -> Loaded:
+    """:func:`load`, with the key of what the result is a function of.
+
+    ``known``: what the log was last built with. When the config and ``.mailmap`` blobs are
+    the ones it was built from, by this same Patina, the result is taken from it: a pure
+    function of the same inputs, without parsing and checking the TOML again (the hook path).
+    ``ids``: the blob ids of :data:`SETTINGS_PATHS` in ``commit``, when the caller has them."""
     if commit is None:
-        return Config(), fingerprint(Config(), None)
-    config_id, mailmap_id = blob_ids(git_dir, commit, [CONFIG_PATH, ".mailmap"])
+        return Loaded(Config(), fingerprint(Config(), None), source_key(None, None))
+    config_id, mailmap_id = ids if ids is not None else blob_ids(git_dir, commit, list(SETTINGS_PATHS))
+    source = source_key(config_id, mailmap_id)
+    if known is not None and known.source == source and known.fingerprint:
+        cached = _trusted(known.config_json)
+        if cached is not None:
+            return Loaded(cached, known.fingerprint, source)
     config = Config()
     if config_id:
         where = f"{CONFIG_PATH} at {commit[:12]}"
         config = validate(parse_toml(read_text(git_dir, config_id), where), where)
-    return config, fingerprint(config, mailmap_id)
+    return Loaded(config, fingerprint(config, mailmap_id), source)
+
+
+def source_key(config_id: str | None, mailmap_id: str | None) -> str:
+    """What a validated config is a function of: the two blobs and this Patina (its defaults and checks)."""
+    import zlib
+
+    from patina import __version__
+
+    this_patina = zlib.crc32(f"{__version__}{Config()!r}{sorted(KEYS)}".encode())
+    return f"{config_id}:{mailmap_id}:{this_patina:08x}"
+
+
+def _trusted(config_json: str | None) -> Config | None:
+    """The effective config stored by an earlier (validated) load: rebuilt as it was, unchecked."""
+    import json
+
+    try:
+        return _rebuilt(json.loads(config_json or ""))
+    except ValueError:
+        return None
+
+
+def _rebuilt(data: Any) -> Config | None:
+    """:meth:`Config.as_dict`'s output as a Config again (lists as tuples); None if not its shape."""
+    try:
+        return Config(**{name: cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data[name].items()})
+                         for name, cls in SECTIONS.items()})
+    except (TypeError, KeyError, AttributeError):
+        return None
 
 
 def fingerprint(config: Config, mailmap_id: str | None) -> str:

@@ -6,9 +6,12 @@ An event is plain data: ``(event_type, timestamp, source_id, source_file, data)`
 
 from __future__ import annotations
 
-import datetime as _dt
 import json
-from typing import Any, NamedTuple
+import time
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+if TYPE_CHECKING:
+    import datetime as _dt
 
 
 class Event(NamedTuple):
@@ -29,7 +32,11 @@ def canonical_json(value: Any) -> str:
 
 def utc_timestamp(epoch_seconds: int) -> str:
     """Seconds since the epoch as ``YYYY-MM-DDTHH:MM:SSZ``."""
-    return _dt.datetime.fromtimestamp(int(epoch_seconds), _dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # time, not datetime (an import the hook path saves), with datetime's range: years 1 to 9999.
+    moment = time.gmtime(int(epoch_seconds))
+    if not 1 <= moment.tm_year <= 9999:
+        raise ValueError(f"year {moment.tm_year} is out of range")
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", moment)
 
 
 def format_offset(minutes: int) -> str:
@@ -41,6 +48,8 @@ def format_offset(minutes: int) -> str:
 
 def to_utc(moment: _dt.datetime) -> str:
     """An aware datetime as a UTC timestamp string (naive ones are taken as UTC)."""
+    import datetime as _dt
+
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=_dt.timezone.utc)
     return moment.astimezone(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -53,6 +62,8 @@ def parse_when(text: str) -> str:
     A bare date means the end of that day (UTC): ``--until 2025-11-21`` includes the 21st.
     Raises ValueError with a readable message.
     """
+    import datetime as _dt
+
     raw = text.strip()
     if not raw:
         raise ValueError("empty date")

@@ -76,6 +76,33 @@ def popen(git_dir: str, args: Sequence[str], *, stdin: int | None = None,
     )
 
 
+def head_and_blob_ids(git_dir: str, paths: Sequence[str]) -> tuple[str | None, list[str | None]]:
+    """HEAD's commit (None if unborn) and the blob id of each path in that commit (None where
+    absent), from one ``git cat-file --batch-check`` asked in turn: HEAD first, then the paths
+    in the commit it named (so both answers are about the same commit). One process where
+    ``rev-parse`` and a second lookup would be two, on the hook path."""
+    proc = popen(git_dir, ["cat-file", "--batch-check"], stdin=subprocess.PIPE)
+    assert proc.stdin and proc.stdout
+    try:
+        proc.stdin.write(b"HEAD^{commit}\n")
+        proc.stdin.flush()
+        first = proc.stdout.readline().decode("utf-8", "replace").split()
+        head = first[0] if len(first) == 3 and first[1] == "commit" else None
+        ids: list[str | None] = []
+        if head is not None:
+            proc.stdin.write("".join(f"{head}:{p}\n" for p in paths).encode())
+            proc.stdin.close()
+            for line in proc.stdout.read().decode("utf-8", "replace").splitlines():
+                parts = line.split()
+                ids.append(parts[0] if len(parts) == 3 and parts[1] == "blob" else None)
+        return head, ids + [None] * (len(paths) - len(ids))
+    finally:
+        for stream in (proc.stdin, proc.stdout, proc.stderr):
+            if stream and not stream.closed:
+                stream.close()
+        proc.wait()
+
+
 def out(git_dir: str, args: Sequence[str], **kw) -> str:
     return run(git_dir, args, **kw).stdout.decode("utf-8", "replace").strip()
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Iterable
+from typing import Any, Iterable
 
 
 def to_regex(pattern: str) -> str:
@@ -67,17 +67,28 @@ def _compiled(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
     return re.compile("|".join(f"(?:{p})" for p in parts)) if parts else None
 
 
-class Matcher:
-    """Matches a path against any of several globs (one compiled regex)."""
+_UNCOMPILED: Any = object()
 
-    __slots__ = ("patterns", "_rx")
+
+class Matcher:
+    """Matches a path against any of several globs (one regex, compiled at the first match:
+    a hook whose commit touches no path a source might want never pays for it)."""
+
+    __slots__ = ("patterns", "_compiled")
 
     def __init__(self, patterns: Iterable[str]) -> None:
         self.patterns = tuple(patterns)
-        self._rx = _compiled(self.patterns)
+        self._compiled: re.Pattern[str] | None = _UNCOMPILED
+
+    @property
+    def _rx(self) -> re.Pattern[str] | None:
+        if self._compiled is _UNCOMPILED:
+            self._compiled = _compiled(self.patterns)
+        return self._compiled
 
     def __call__(self, path: str | None) -> bool:
-        return bool(path) and self._rx is not None and self._rx.match(path) is not None  # type: ignore[arg-type]
+        rx = self._rx
+        return bool(path) and rx is not None and rx.match(path) is not None  # type: ignore[arg-type]
 
     def __bool__(self) -> bool:
         return self._rx is not None

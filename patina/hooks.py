@@ -9,7 +9,6 @@ click nor pygit2; sources load their parsers only when a commit touches their fi
 from __future__ import annotations
 
 import os
-import shlex
 import subprocess
 import sys
 import time
@@ -73,6 +72,9 @@ def run_hook(argv: list[str]) -> int:
               "Example (what .git/hooks/post-checkout runs):\n  patina hook post-checkout OLD NEW 1")
         return 0
     if argv[0] == BACKGROUND:
+        import gc
+
+        gc.enable()  # turned off for the quick foreground path (see __main__); this job may be long
         return _background(argv[1:])
     name = _detect_stage() if argv[0] == "auto" else argv[0]
     args = _hook_args(name, argv[1:])
@@ -120,9 +122,10 @@ def _update_from_hook(repo, name: str) -> int:
     from patina.update import NeedsBackground
 
     try:
-        # wait=0: if another update holds the lock, it re-checks HEAD when done (see runner).
+        # wait=0: if another update holds the lock, we knock and it re-checks HEAD when done
+        # (see runner); a hook itself asks git again only when knocked.
         result = run_update(repo, wait=0, max_commits=FOREGROUND_MAX_COMMITS, what=f"patina hook {name}",
-                            warn=lambda m: _log(repo.data_dir, f"{name}: warning: {m}"))
+                            recheck=False, warn=lambda m: _log(repo.data_dir, f"{name}: warning: {m}"))
     except LockBusy as busy:
         _log(repo.data_dir, f"{name}: {busy}; it will catch up")
         return 0
@@ -172,7 +175,7 @@ def _spawn_background(repo, name: str, why: str, quiet: bool = False) -> None:
         _log(repo.data_dir, f"{name}: background job already running; it will catch up")
         return
     log_path = os.path.join(repo.data_dir, "hook.log")
-    cmd = [sys.executable, "-m", "patina", "hook", BACKGROUND, name, why]
+    cmd = [sys.executable, "-P", "-m", "patina", "hook", BACKGROUND, name, why]  # -P: see render()
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
     if repo.work_tree is None or os.environ.get("PATINA_DB"):
         env["PATINA_DB"] = repo.db_path
@@ -281,14 +284,20 @@ def _background(argv: list[str]) -> int:
 # --- installing ---------------------------------------------------------------------------------
 
 def render(name: str, python: str = "") -> str:
-    """The hook script. ``python``: the interpreter Patina was installed with ("" = use PATH)."""
+    """The hook script. ``python``: the interpreter Patina was installed with ("" = use PATH).
+
+    ``-P`` (Python >= 3.11): ``python -m`` would put the working directory, the repository's
+    top level, first on ``sys.path``, so a ``queue.py`` or ``json.py`` committed there would
+    run in place of the standard module at the next commit or checkout."""
+    import shlex
+
     return f"""#!/bin/sh
 {MARKER} ({name}): keeps .patina/data/patina.db current. Never fails a git command.
 # Installed by `patina hooks install`; a hook that was here before runs first, as {name}.legacy.
 PATINA_PYTHON={shlex.quote(python)}
 if [ -x "$0.legacy" ]; then "$0.legacy" "$@"; fi
 if [ -n "$PATINA_PYTHON" ] && [ -x "$PATINA_PYTHON" ]; then
-  exec "$PATINA_PYTHON" -m patina hook {name} "$@"
+  exec "$PATINA_PYTHON" -P -m patina hook {name} "$@"
 elif command -v patina >/dev/null 2>&1; then
   exec patina hook {name} "$@"
 fi

@@ -59,6 +59,26 @@ def locked(db_path: str, *, wait: float | None = None, what: str = "patina",
         os.close(fd)
 
 
+def knock(db_path: str) -> None:
+    """Leave word for the lock's holder that HEAD moved while it worked (see :func:`answer`)."""
+    try:
+        with open(db_path + ".knock", "w", encoding="utf-8"):
+            pass
+    except OSError:
+        pass
+
+
+def answer(db_path: str) -> bool:
+    """Whether someone knocked since the last answer (and clear it). Called after releasing."""
+    try:
+        os.remove(db_path + ".knock")
+        return True
+    except FileNotFoundError:
+        return False
+    except OSError:
+        return True  # cannot tell: assume so
+
+
 def _write_holder(fd: int, what: str) -> None:
     record = json.dumps({"what": what, "pid": os.getpid(), "since": time.strftime("%H:%M:%S")}).encode()
     try:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-from pathlib import Path
 from typing import NamedTuple
 
 from patina.errors import NotARepository, UsageError
@@ -50,13 +49,15 @@ def discover(path: str | None = None, db: str | None = None) -> Repo:
     return Repo(git_dir=git_dir, common_dir=common_dir, work_tree=work_tree, db_path=db_path)
 
 
-def ensure_data_dir(repo: Repo) -> Path:
-    """Create the data directory, ignored by git whatever the team's .gitignore says."""
-    data = Path(repo.data_dir)
-    data.mkdir(parents=True, exist_ok=True)
-    ignore = data / ".gitignore"
-    if not ignore.exists():
-        ignore.write_text("# Patina's local database: never committed.\n*\n")
+def ensure_data_dir(repo: Repo) -> str:
+    """Create the data directory, ignored by git whatever the team's .gitignore says.
+    (os.path, not pathlib: this is on the hook path.)"""
+    data = repo.data_dir
+    os.makedirs(data, exist_ok=True)
+    ignore = os.path.join(data, ".gitignore")
+    if not os.path.exists(ignore):
+        with open(ignore, "w", encoding="utf-8") as fh:
+            fh.write("# Patina's local database: never committed.\n*\n")
     return data
 
 
@@ -66,6 +67,8 @@ def init(repo: Repo, *, pre_commit: bool = False, hooks_repo: str | None = None,
     (``.patina/oxidize.yaml``), both to commit, and the ignored data
     directory; with ``pre_commit``, Patina's entry in ``.pre-commit-config.yaml``. Safe to run
     again. Returns (what happened, path, note) per file, for the CLI to print."""
+    from pathlib import Path
+
     from patina import config
 
     if repo.work_tree is None:  # bare: only the database's directory

@@ -4,25 +4,35 @@ from __future__ import annotations
 
 from typing import Callable
 
-from patina.lock import holder, locked
+from patina.lock import answer, holder, knock, locked
 from patina.repo import Repo
 from patina.update import UpdateResult, current_head, update
 
 
 def run_update(repo: Repo, *, wait: float | None = None, what: str = "patina scrape",
-               waiting: Callable[[str | None], None] | None = None, **kw) -> UpdateResult:
+               waiting: Callable[[str | None], None] | None = None, recheck: bool = True,
+               **kw) -> UpdateResult:
     """Update under the lock; raises LockBusy (naming the holder) if it was not had within ``wait``.
 
-    After releasing the lock, if HEAD moved while we worked (a hook that found the lock
-    taken gives up and relies on this), update again.
+    One that gives up on a busy lock (a hook: ``wait=0``) first knocks, then tries once more:
+    so either it gets the lock, or the holder, which looks for a knock after releasing, sees
+    it. After releasing, if HEAD moved while we worked, update again. Whether it moved is
+    asked of git when someone knocked, or always with ``recheck`` (commands; a hook passes
+    False: a HEAD move that runs no hook, such as a reset, is caught by the next update).
     """
     from patina.errors import LockBusy
 
     while True:
         with locked(repo.db_path, wait=wait, what=what, waiting=waiting) as got:
-            if not got:
-                raise LockBusy(f"the lock is held by {holder(repo.db_path) or 'another patina'}")
-            result = update(repo, **kw)
-        if kw.get("until") or kw.get("full") or current_head(repo) == result.head:
+            if got:
+                result = update(repo, **kw)
+        if not got:
+            knock(repo.db_path)
+            with locked(repo.db_path, wait=0, what=what) as got:
+                if not got:
+                    raise LockBusy(f"the lock is held by {holder(repo.db_path) or 'another patina'}")
+                result = update(repo, **kw)
+        knocked = answer(repo.db_path)
+        if kw.get("until") or kw.get("full") or not (recheck or knocked) or current_head(repo) == result.head:
             return result
         kw = {k: v for k, v in kw.items() if k != "full"}

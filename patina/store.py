@@ -8,7 +8,6 @@ for them (see :class:`patina.sources.base.Reader`). Derived tables read the log 
 
 from __future__ import annotations
 
-import hashlib
 import os
 import sqlite3
 from contextlib import contextmanager
@@ -39,7 +38,10 @@ def build_fingerprint() -> str:
 
     Stored in scrape_meta; a different one means the log must be rebuilt.
     """
-    return hashlib.sha256(f"{SCHEMA_VERSION}\0{__version__}\0{schema_sql()}".encode()).hexdigest()[:16]
+    import zlib  # not hashlib (OpenSSL): this runs on every hook; a checksum is enough here
+
+    text = f"{SCHEMA_VERSION}\0{__version__}\0{schema_sql()}".encode()
+    return f"{zlib.crc32(text):08x}{zlib.adler32(text):08x}"
 
 
 def require(path: str) -> None:
@@ -158,6 +160,27 @@ def health(conn: sqlite3.Connection, *, quick: bool = False) -> str:
 def get_meta(conn: sqlite3.Connection, key: str) -> str | None:
     row = conn.execute("SELECT value FROM scrape_meta WHERE key = ?", (key,)).fetchone()
     return row[0] if row else None
+
+
+def known_config(path: str):
+    """The team config the log at ``path`` was last built with (a ``config.Known``), or None
+    when there is no readable log: lets the hook path skip parsing an unchanged config."""
+    from patina.config import Known
+
+    if not os.path.exists(path):
+        return None
+    try:
+        conn = connect(path, readonly=True)
+    except DatabaseError:
+        return None
+    try:
+        rows = dict(conn.execute("SELECT key, value FROM scrape_meta "
+                                 "WHERE key IN ('config_source', 'config', 'config_json')").fetchall())
+    except sqlite3.DatabaseError:
+        return None
+    finally:
+        conn.close()
+    return Known(rows.get("config_source"), rows.get("config"), rows.get("config_json"))
 
 
 def set_meta(conn: sqlite3.Connection, key: str, value: str | None) -> None:
@@ -390,6 +413,8 @@ def truncate(conn: sqlite3.Connection, keep_through: int) -> None:
 
 def digest_rows(rows: Iterable[tuple]) -> tuple[int, str]:
     """(row count, sha256 over the rows' canonical JSON, in order): what `verify` and the tests compare."""
+    import hashlib
+
     digest = hashlib.sha256()
     count = 0
     for row in rows:

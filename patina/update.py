@@ -10,11 +10,10 @@ starting point differs (the live database, or an empty one for a rebuild).
 
 from __future__ import annotations
 
-import glob
 import os
 import sqlite3
 from contextlib import contextmanager
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, NamedTuple
 
 from patina import config as team_config
 from patina import gitcmd, store
@@ -94,15 +93,32 @@ def resolve_target(repo: Repo, until: str | None) -> str | None:
                      param="until")
 
 
-def _shared_base(conn: sqlite3.Connection, repo: Repo, target: str) -> tuple[int, str, int] | None:
-    """(pos, sha, last_seq) of the newest first-parent commit of ``target`` already in the log."""
-    proc = gitcmd.popen(repo.git_dir, ["rev-list", "--first-parent", target])
+class Base(NamedTuple):
+    """Where an update starts: the newest first-parent commit of the target already in the log."""
+
+    pos: int  # its position in the chain
+    sha: str
+    seq: int  # the log's last seq at that commit
+    # The commits the update adds, with their parents, when listing the chain told them all
+    # (no merge among them: then they are exactly what read_graph would return); else None.
+    graph: dict[str, tuple[str, ...]] | None
+
+
+def _shared_base(conn: sqlite3.Connection, repo: Repo, target: str) -> Base | None:
+    """The newest first-parent commit of ``target`` already in the log (None: no shared commit)."""
+    proc = gitcmd.popen(repo.git_dir, ["rev-list", "--first-parent", "--parents", target])
     assert proc.stdout
+    graph: dict[str, tuple[str, ...]] | None = {}
     try:
         for line in proc.stdout:
-            step = store.chain_step(conn, line.decode().strip())
+            sha, *parents = line.decode().split()
+            step = store.chain_step(conn, sha)
             if step:
-                return step
+                return Base(*step, graph)
+            if graph is not None:
+                graph[sha] = tuple(parents)
+                if len(parents) > 1:
+                    graph = None  # a merge brings in commits off the chain: read_graph finds them
         return None
     finally:
         proc.kill()
@@ -209,13 +225,14 @@ def source_context(conn: sqlite3.Connection, repo: Repo, config: team_config.Con
         blobs.close()
 
 
-def _fill(conn: sqlite3.Connection, repo: Repo, target: str, base: tuple[int, str, int] | None,
+def _fill(conn: sqlite3.Connection, repo: Repo, target: str, base: Base | None,
           ctx: SourceContext, progress: Progress | None, max_commits: int | None) -> tuple[int, int]:
     """Append the steps from ``base`` (exclusive) to ``target``. Returns (events, commits)."""
     from patina import derived
     from patina.sources import git as gitsrc
 
-    graph = gitsrc.read_graph(repo.git_dir, target, base[1] if base else None)
+    graph = base.graph if base and base.graph is not None else \
+        gitsrc.read_graph(repo.git_dir, target, base.sha if base else None)
     if max_commits is not None and len(graph) > max_commits:
         raise NeedsBackground(f"{len(graph)} commits to read")
     if progress:
@@ -224,8 +241,8 @@ def _fill(conn: sqlite3.Connection, repo: Repo, target: str, base: tuple[int, st
     steps = gitsrc.plan(graph, chain)
     reader = gitsrc.CommitReader(repo.git_dir, target)
     sources = _Sources(ctx.config)
-    pos = base[0] if base else 0
-    seq = base[2] if base else 0
+    pos = base.pos if base else 0
+    seq = base.seq if base else 0
     n_events = n_commits = 0
     incomplete: list[str] = []
     try:
@@ -265,14 +282,14 @@ def _fill(conn: sqlite3.Connection, repo: Repo, target: str, base: tuple[int, st
     return n_events, n_commits
 
 
-def _write_meta(conn: sqlite3.Connection, repo: Repo, target: str | None, cfg_fp: str,
-                config: team_config.Config) -> None:
+def _write_meta(conn: sqlite3.Connection, repo: Repo, target: str | None, loaded: team_config.Loaded) -> None:
     """What the log was built for. All of it is a function of HEAD (no clock, no paths)."""
     from patina.events import canonical_json
 
     store.set_meta(conn, "head", target)
-    store.set_meta(conn, "config", cfg_fp)
-    store.set_meta(conn, "config_json", canonical_json(config.as_dict()))
+    store.set_meta(conn, "config", loaded.fingerprint)
+    store.set_meta(conn, "config_json", canonical_json(loaded.config.as_dict()))
+    store.set_meta(conn, "config_source", loaded.source)
     shallow = os.path.exists(os.path.join(repo.common_dir, "shallow"))
     store.set_meta(conn, "shallow", "1" if shallow else None)
 
@@ -299,8 +316,13 @@ def update(repo: Repo, *, full: bool = False, until: str | None = None, progress
 
     if until is not None:
         when(until)  # a bad date is a usage error before anything is read
-    target = at or resolve_target(repo, until)
-    config, cfg_fp = team_config.load(repo.git_dir, target)  # ConfigError: the log stays as it is
+    ids = None
+    if at is not None or until is not None:
+        target = at or resolve_target(repo, until)
+    else:  # HEAD and the settings blobs in it, from one git process
+        target, ids = gitcmd.head_and_blob_ids(repo.git_dir, team_config.SETTINGS_PATHS)
+    # ConfigError: the log stays as it is
+    loaded = team_config.resolve(repo.git_dir, target, None if full else store.known_config(db_path), ids)
 
     if db_path == repo.db_path:
         ensure_data_dir(repo)
@@ -308,11 +330,11 @@ def update(repo: Repo, *, full: bool = False, until: str | None = None, progress
     _remove_stale_temp_files(db_path)
 
     if not full and os.path.exists(db_path):
-        result = _incremental(repo, db_path, target, config, cfg_fp, progress, _warn, max_commits, batch)
+        result = _incremental(repo, db_path, target, loaded, progress, _warn, max_commits, batch)
         if result is not None:
             result.warnings = warnings
             return result
-    return _rebuild(repo, db_path, target, config, cfg_fp, progress, _warn, max_commits, warnings, batch)
+    return _rebuild(repo, db_path, target, loaded, progress, _warn, max_commits, warnings, batch)
 
 
 def _absorb(conn: sqlite3.Connection, batch: bool, ctx: SourceContext | None = None) -> None:
@@ -325,9 +347,11 @@ def _absorb(conn: sqlite3.Connection, batch: bool, ctx: SourceContext | None = N
             derived.rebuild_all(conn, only=stale)
 
 
-def _incremental(repo, db_path, target, config, cfg_fp, progress, warn, max_commits, batch) -> UpdateResult | None:
+def _incremental(repo, db_path, target, loaded, progress, warn, max_commits, batch) -> UpdateResult | None:
     """Append or truncate-and-replay in one transaction; None when only a rebuild will do."""
     from patina.errors import DatabaseError
+
+    config = loaded.config
 
     try:
         conn = store.connect(db_path)
@@ -338,7 +362,7 @@ def _incremental(repo, db_path, target, config, cfg_fp, progress, warn, max_comm
             state = store.health(conn, quick=True)
         except sqlite3.DatabaseError:
             return None
-        if state != "ok" or store.get_meta(conn, "config") != cfg_fp:
+        if state != "ok" or store.get_meta(conn, "config") != loaded.fingerprint:
             return None
         stored_head = store.get_meta(conn, "head")
         if stored_head == target:
@@ -354,15 +378,15 @@ def _incremental(repo, db_path, target, config, cfg_fp, progress, warn, max_comm
         with store.transaction(conn):
             truncated_to = None
             action = "append"
-            if base[0] != store.chain_length(conn):
-                truncated_to = base[2]
+            if base.pos != store.chain_length(conn):
+                truncated_to = base.seq
                 action = "replay"
                 from patina import derived
 
                 derived.rollback(conn, truncated_to)  # while the events to undo are still there
-                store.cut(conn, base[0], truncated_to)
+                store.cut(conn, base.pos, truncated_to)
             # Meta first: materializers read the effective config (cochange.max_files) from it.
-            _write_meta(conn, repo, target, cfg_fp, config)
+            _write_meta(conn, repo, target, loaded)
             with source_context(conn, repo, config, warn) as ctx:
                 n_events, n_commits = _fill(conn, repo, target, base, ctx, progress, max_commits)
                 _absorb(conn, batch, ctx)
@@ -386,8 +410,9 @@ def _stale_batch(conn: sqlite3.Connection) -> list[str]:
     return derived.stale(conn)
 
 
-def _rebuild(repo, db_path, target, config, cfg_fp, progress, warn, max_commits, warnings, batch) -> UpdateResult:
+def _rebuild(repo, db_path, target, loaded, progress, warn, max_commits, warnings, batch) -> UpdateResult:
     """Build from an empty log into a new file, then rename it into place."""
+    config = loaded.config
     if max_commits is not None and target is not None:
         count = int(gitcmd.out(repo.git_dir, ["rev-list", "--count", target]) or 0)
         if count > max_commits:
@@ -400,7 +425,7 @@ def _rebuild(repo, db_path, target, config, cfg_fp, progress, warn, max_commits,
         store.create_schema(conn)  # executescript: runs outside the transaction
         conn.execute("BEGIN")
         n_events = n_commits = 0
-        _write_meta(conn, repo, target, cfg_fp, config)  # first: materializers read the config from it
+        _write_meta(conn, repo, target, loaded)  # first: materializers read the config from it
         if target is not None:
             with source_context(conn, repo, config, warn) as ctx:
                 n_events, n_commits = _fill(conn, repo, target, None, ctx, progress, None)
@@ -439,8 +464,15 @@ def _remove_stale_temp_files(db_path: str) -> None:
     """Rebuilds killed before their rename leave ``<db>.tmp-<pid>``: remove those of dead pids."""
     from patina.procs import alive
 
-    for path in glob.glob(glob.escape(db_path) + ".tmp-*"):
-        pid = path.rsplit("-", 1)[-1]
+    folder, prefix = os.path.split(db_path)
+    prefix += ".tmp-"
+    try:
+        names = os.listdir(folder or ".")  # not glob: its import is a cost on the hook path
+    except OSError:
+        return
+    for name in names:
+        pid = name[len(prefix):] if name.startswith(prefix) else ""
+        path = os.path.join(folder, name)
         if pid.isdigit() and pid != str(os.getpid()) and not alive(int(pid)):
             for suffix in ("", "-journal"):
                 try:

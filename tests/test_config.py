@@ -126,3 +126,40 @@ def test_invalid_toml_names_the_file_and_commit(repo):
     repo.commit("bad", {".patina/config.toml": "[cochange\nmax_files = 3\n"})
     proc = run("scrape", cwd=repo.path)
     assert proc.returncode == 8 and "not valid TOML" in proc.stderr and repo.head()[:12] in proc.stderr
+
+
+def test_an_unchanged_config_is_taken_from_what_the_log_was_built_with(repo):
+    """The hook path does not parse the TOML again when the config and .mailmap blobs are the
+    ones the log was built from (by this Patina); any other blob is read and checked."""
+    repo.commit("config", {".patina/config.toml": "[cochange]\nmax_files = 7\n"})
+    head = repo.head()
+    git_dir = str(repo.path / ".git")
+    fresh = config.resolve(git_dir, head)
+    assert fresh.config.cochange.max_files == 7
+    stored = json.dumps(fresh.config.as_dict())
+    known = config.Known(fresh.source, fresh.fingerprint, stored)
+    assert config.resolve(git_dir, head, known) == fresh
+    # Taken from what was stored (not read again): a stored config for the same source is trusted...
+    other = json.dumps(config.Config().as_dict())
+    assert config.resolve(git_dir, head, config.Known(fresh.source, "f" * 16, other)).config == config.Config()
+    # ...and one for another source is not.
+    stale = config.Known("other:source", "f" * 16, other)
+    assert config.resolve(git_dir, head, stale) == fresh
+    # A changed file is a new source: read and checked again (an invalid one is exit 8 as ever).
+    repo.commit("bad", {".patina/config.toml": "[cochange]\nmax_files = 0\n"})
+    with pytest.raises(ConfigError, match="cochange.max_files"):
+        config.resolve(git_dir, repo.head(), known)
+
+
+def test_the_update_records_what_its_config_came_from_and_a_change_rebuilds(repo):
+    from gitutil import query
+
+    repo.commit("root", {"a.txt": "a\n"})
+    assert run("scrape", "--quiet", cwd=repo.path).returncode == 0
+    first = dict(query(repo, "SELECT key, value FROM scrape_meta WHERE key LIKE 'config%'"))
+    assert first["config_source"].startswith("None:None:")  # no config, no .mailmap committed
+    repo.commit("config", {".patina/config.toml": "[sources]\nenabled = []\n"})
+    assert run("scrape", "--quiet", cwd=repo.path).returncode == 0
+    second = dict(query(repo, "SELECT key, value FROM scrape_meta WHERE key LIKE 'config%'"))
+    assert second["config"] != first["config"] and json.loads(second["config_json"])["sources"]["enabled"] == []
+    assert run("verify", cwd=repo.path).returncode == 0

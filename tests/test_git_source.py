@@ -266,3 +266,59 @@ def test_schema(repo, scrape):
     # Canonical JSON: sorted keys, compact, UTF-8 unescaped.
     data = conn.execute("SELECT data FROM eventlog").fetchone()[0]
     assert data == json.dumps(json.loads(data), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def test_head_and_the_settings_blobs_come_from_one_lookup(repo):
+    from patina import gitcmd
+
+    git_dir = str(repo.path / ".git")
+    assert gitcmd.head_and_blob_ids(git_dir, [".patina/config.toml", ".mailmap"]) == (None, [None, None])  # unborn
+    repo.commit("root", {".mailmap": "A <a@x>\n", "a b.txt": "x\n"})
+    head, ids = gitcmd.head_and_blob_ids(git_dir, [".patina/config.toml", ".mailmap", "a b.txt"])
+    assert head == repo.head()
+    assert ids == [None, git(repo.path, "rev-parse", "HEAD:.mailmap"), git(repo.path, "rev-parse", "HEAD:a b.txt")]
+
+
+def test_a_linear_update_plans_from_the_chain_listing_and_a_merge_from_the_graph(repo, scrape):
+    """The shared-base lookup hands over the new commits when none is a merge (exactly what
+    read_graph would list); with a merge among them the graph is read as before."""
+    from patina import repo as prepo, store
+    from patina.sources.git import read_graph
+    from patina.update import _shared_base
+
+    repo.commit("root", {"a.txt": "a\n"})
+    scrape(repo.path)
+    base_sha = repo.head()
+    repo.commit("two", {"a.txt": "b\n"})
+    repo.commit("three", {"a.txt": "c\n"})
+    r = prepo.discover(str(repo.path))
+    conn = store.connect(r.db_path, readonly=True)
+    try:
+        base = _shared_base(conn, r, repo.head())
+        assert base.sha == base_sha and base.graph == read_graph(r.git_dir, repo.head(), base_sha)
+        assert len(base.graph) == 2
+        git(repo.path, "checkout", "-q", "-b", "side", base_sha)
+        repo.commit("side", {"s.txt": "s\n"})
+        git(repo.path, "checkout", "-q", "main")
+        git(repo.path, "merge", "-q", "--no-ff", "-m", "merge side", "side")
+        base = _shared_base(conn, r, repo.head())
+        assert base.sha == base_sha and base.graph is None
+    finally:
+        conn.close()
+    _, rows = scrape(repo.path)  # the merge's update: planned from the graph
+    from patina.verify import run as run_verify
+
+    assert [r[3] for r in rows if r[1] == "git.commit"][-2:] == [git(repo.path, "rev-parse", "side"), repo.head()]
+    assert run_verify(prepo.discover(str(repo.path))).identical
+
+
+def test_utc_timestamps_keep_datetimes_range_and_spelling():
+    import datetime as dt
+
+    from patina.events import utc_timestamp
+
+    for t in (0, 1, -1, 1_700_000_000, 253402300799, -62135596800, 2**31, -2**31):
+        assert utc_timestamp(t) == dt.datetime.fromtimestamp(t, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    for t in (253402300800, -62135596801, 2**40):
+        with pytest.raises(ValueError):
+            utc_timestamp(t)

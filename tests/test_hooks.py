@@ -335,3 +335,53 @@ def test_hook_log_is_rotated(hooked):
     hooked.commit("after a big log", {"q.txt": "q\n"})
     assert (hooked.path / ".patina/data/hook.log.1").stat().st_size == LOG_MAX_BYTES + 1
     assert log.stat().st_size < 1000 and "post-commit: append" in log.read_text()
+
+
+@pytest.mark.parametrize("knocks", [True, False])
+def test_a_hook_that_finds_the_lock_busy_knocks_and_the_holder_catches_up(hooked, knocks):
+    """A hook's update asks git for HEAD again after releasing the lock only when another hook
+    knocked (it found the lock busy while HEAD moved); without a knock it does not spend a git
+    call on it (a HEAD move that runs no hook is caught by the next update)."""
+    from patina import repo as prepo
+    from patina.runner import run_update
+
+    hooked.git("-c", "core.hooksPath=/dev/null", "commit", "-q", "--allow-empty", "-m", "first")
+    r = prepo.discover(str(hooked.path))
+    moved = []
+
+    def meanwhile(done: int, total: int, _bytes: int) -> None:
+        if moved:
+            return
+        # HEAD moves while the update holds the lock; the move's own hook finds it busy.
+        hooked.git("-c", "core.hooksPath=/dev/null", "commit", "-q", "--allow-empty", "-m", "second")
+        moved.append(hooked.head())
+        if knocks:
+            proc = patina("hook", "post-commit", cwd=hooked.path)
+            assert proc.returncode == 0 and proc.stderr == ""
+            assert os.path.exists(r.db_path + ".knock")
+
+    result = run_update(r, wait=0, recheck=False, progress=meanwhile)
+    assert moved
+    if knocks:
+        assert built_head(hooked.path) == result.head == moved[0]
+        assert not os.path.exists(r.db_path + ".knock")
+        assert "it will catch up" in (hooked.path / ".patina/data/hook.log").read_text()
+        assert_equals_fresh_build(hooked.path)
+    else:
+        assert built_head(hooked.path) == result.head != moved[0]
+        run_update(r, wait=0, recheck=False)  # the next update (a hook, a scrape) catches up
+        assert built_head(hooked.path) == moved[0]
+
+
+def test_modules_in_the_repository_never_run_in_place_of_the_standard_library(hooked):
+    """The hook runs with the repository's top level as its working directory; a module the
+    repository commits there (named like one Patina imports) must not be imported."""
+    marker = hooked.path / "PWNED"
+    planted = f"open({str(marker)!r}, 'w').write('ran')\n"
+    hooked.commit("plant", {name: planted for name in ("queue.py", "json.py", "subprocess.py", "sqlite3.py")})
+    hooked.git("checkout", "-q", "-b", "other")
+    hooked.commit("more", {"b.txt": "b\n"})
+    settle(hooked.path)
+    assert not marker.exists()
+    assert built_head(hooked.path) == hooked.head()
+    assert "error" not in (hooked.path / ".patina/data/hook.log").read_text()
