@@ -225,6 +225,21 @@ def events(conn: sqlite3.Connection, after_seq: int = 0, types: Iterable[str] | 
     return conn.execute(sql + " ORDER BY seq", args)
 
 
+def event_fields(conn: sqlite3.Connection, after_seq: int, types: Iterable[str], paths: Iterable[str],
+                 through: int | None = None) -> list[tuple]:
+    """(seq, event_type, source_id, source_file, *values) of the events of some types with
+    ``after_seq < seq <= through``, in seq order; ``values``: the payload fields at the JSON
+    ``paths`` (``$.name``...), read by SQLite (cheaper than decoding whole payloads in Python).
+    Through the event-type index (a few types over a long range)."""
+    wanted, fields = tuple(types), tuple(paths)
+    cols = "".join(", data ->> ?" for _ in fields)
+    sql = (f"SELECT seq, event_type, source_id, source_file{cols} FROM eventlog WHERE seq > ?"
+           + (" AND seq <= ?" if through is not None else "")
+           + f" AND event_type IN ({','.join('?' * len(wanted))}) ORDER BY seq")
+    args = [*fields, after_seq, *([through] if through is not None else []), *wanted]
+    return conn.execute(sql, args).fetchall()
+
+
 def field(conn: sqlite3.Connection, event_type: str, path: str) -> Iterator[tuple]:
     """One payload field (a JSON path such as ``$.message``) of every event of a type, in seq order."""
     return conn.execute("SELECT data ->> ? FROM eventlog WHERE event_type = ? ORDER BY seq", (path, event_type))

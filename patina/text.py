@@ -31,11 +31,20 @@ def is_stopword(word: str) -> bool:
     return word in STOPWORDS
 
 
+_HEX = frozenset("0123456789abcdef")
+
+
+def is_sha_like(word: str) -> bool:
+    """:data:`SHA_LIKE`, without running a regex on every word (a word is letters and digits:
+    one that is not all letters has a digit)."""
+    return 7 <= len(word) <= 64 and not word.isalpha() and _HEX.issuperset(word)
+
+
 def terms(text: str) -> list[str]:
     """The vocabulary of ``text`` (term statistics): words without stopwords, numbers, one-letter
     words and hex ids, in order, with repeats."""
     return [w for w in words(text)
-            if len(w) >= MIN_LENGTH and not w.isdigit() and w not in STOPWORDS and not SHA_LIKE.match(w)]
+            if len(w) >= MIN_LENGTH and not w.isdigit() and w not in STOPWORDS and not is_sha_like(w)]
 
 
 def query_words(text: str, limit: int) -> list[str]:

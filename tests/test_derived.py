@@ -210,3 +210,23 @@ def test_a_rename_carries_the_past_and_a_cut_rename_gives_it_back():
     store.truncate(conn, 1)
     assert table(conn, "co_changes") == [("old.py", "x.py", 1, 1)]
     assert _derived_rows(conn) == _derived_rows(_commit_log(events[:1]))
+
+
+def test_the_sha_check_is_the_regex_it_replaced():
+    """text.is_sha_like (no regex per word, on the term statistics' path) equals the rule as a regex."""
+    import re
+
+    from hypothesis import given, settings, strategies as st
+
+    from patina.text import WORD, is_sha_like
+
+    rule = re.compile(r"^(?=[0-9a-f]*[0-9])[0-9a-f]{7,64}$")
+
+    @settings(max_examples=3000, deadline=None)
+    @given(st.text(alphabet="0123456789abcdefgxyzABF²é_", min_size=0, max_size=70))
+    def same(text: str) -> None:
+        for word in WORD.findall(text.casefold()) + [text]:
+            assert is_sha_like(word) == bool(rule.match(word)), word
+
+    same()
+    assert is_sha_like("deadbeef1") and not is_sha_like("deadbeef") and not is_sha_like("abc1234" + "0" * 60)
