@@ -22,12 +22,16 @@ class Event(NamedTuple):
     data: dict[str, Any]  # JSON-able payload; encoded with canonical_json
 
 
+# json.dumps with these options builds a new encoder per call; every event goes through here.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
 def canonical_json(value: Any) -> str:
     """Sorted keys, compact separators, UTF-8 (no ASCII escaping).
 
     The same value always gives the same string, on every machine.
     """
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return _CANONICAL.encode(value)
 
 
 def utc_timestamp(epoch_seconds: int) -> str:

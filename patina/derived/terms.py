@@ -90,18 +90,20 @@ class TermStats:
     def absorb(self, conn: sqlite3.Connection, after_seq: int) -> None:
         delta = _Delta()
         items = []
-        for seq, event_type, _, source_id, source_file, raw in store.events(conn, after_seq, EVENTS):
+        # The fields a document needs, read by SQLite (not whole payloads decoded in Python).
+        for seq, event_type, source_id, source_file, message, content, key in store.event_fields(
+                conn, after_seq, EVENTS, ("$.message", "$.content", "$.key")):
             if event_type == "git.commit":
-                delta.add("commit", _text(event_type, raw), 1)
+                delta.add("commit", message if isinstance(message, str) else "", 1)
                 items.append((seq, "commit", None, None, None))
             elif event_type in ITEM_EVENTS:
-                data = json.loads(raw)
-                delta.add("session", _text(event_type, raw), 1)
-                items.append((seq, "session", source_id, source_file, data.get("key")))
+                delta.add("session", content if isinstance(content, str) else "", 1)
+                items.append((seq, "session", source_id, source_file, key))
             else:  # a revision drops items counted before it: write what came first
                 self._insert(conn, items)
                 items = []
                 delta.apply(conn)
+                raw = next(iter(store.events(conn, seq - 1, through=seq)))[5]
                 self._drop(conn, seq, source_id, source_file, json.loads(raw), delta)
         self._insert(conn, items)
         delta.apply(conn)

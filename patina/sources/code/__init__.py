@@ -33,14 +33,18 @@ class CodeSource:
         self.max_bytes: int = config.code.max_bytes
         self.since: str | None = config.code.since  # a UTC timestamp
         self._history: Any = None
+        self._languages: dict[str, str | None] = {}  # path -> language_of(path): paths recur
 
     def language_of(self, path: str) -> str | None:
         """The language of a path this source extracts, or None (extension + globs)."""
+        try:
+            return self._languages[path]
+        except KeyError:
+            pass
         lang = language_for_path(path)
-        if lang is None:
-            return None
-        if not self.include(path) or self.exclude(path):
-            return None
+        if lang is not None and (not self.include(path) or self.exclude(path)):
+            lang = None
+        self._languages[path] = lang
         return lang
 
     def wants(self, change: FileChange) -> bool:
