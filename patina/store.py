@@ -227,13 +227,13 @@ def events(conn: sqlite3.Connection, after_seq: int = 0, types: Iterable[str] | 
 
 def event_fields(conn: sqlite3.Connection, after_seq: int, types: Iterable[str], paths: Iterable[str],
                  through: int | None = None) -> list[tuple]:
-    """(seq, event_type, source_id, source_file, *values) of the events of some types with
+    """(seq, event_type, timestamp, source_id, source_file, *values) of the events of some types with
     ``after_seq < seq <= through``, in seq order; ``values``: the payload fields at the JSON
     ``paths`` (``$.name``...), read by SQLite (cheaper than decoding whole payloads in Python).
     Through the event-type index (a few types over a long range)."""
     wanted, fields = tuple(types), tuple(paths)
     cols = "".join(", data ->> ?" for _ in fields)
-    sql = (f"SELECT seq, event_type, source_id, source_file{cols} FROM eventlog WHERE seq > ?"
+    sql = (f"SELECT seq, event_type, timestamp, source_id, source_file{cols} FROM eventlog WHERE seq > ?"
            + (" AND seq <= ?" if through is not None else "")
            + f" AND event_type IN ({','.join('?' * len(wanted))}) ORDER BY seq")
     args = [*fields, after_seq, *([through] if through is not None else []), *wanted]

@@ -38,14 +38,16 @@ class _Commit(NamedTuple):
 
 
 def _commits(conn: sqlite3.Connection, after_seq: int) -> Iterable[_Commit]:
-    for seq, _, timestamp, _, _, raw in store.events(conn, after_seq, ("git.commit",)):
-        data = json.loads(raw)
-        files = [f for f in data.get("files") or () if isinstance(f, dict) and f.get("path")]
+    # Only the fields used, read by SQLite: the message is most of a commit's payload.
+    for seq, _, timestamp, _, _, author, is_merge, raw_files in store.event_fields(
+            conn, after_seq, ("git.commit",), ("$.author", "$.is_merge", "$.files")):
+        listed = json.loads(raw_files) if isinstance(raw_files, str) else None
+        files = [f for f in listed or () if isinstance(f, dict) and f.get("path")] if isinstance(listed, list) else []
         renames = tuple((f["old_path"], f["path"]) for f in files
                         if f.get("status") == "R" and f.get("old_path") and f["old_path"] != f["path"])
-        merge = bool(data.get("is_merge"))
+        merge = bool(is_merge)
         paths = () if merge else tuple(sorted({f["path"] for f in files}))
-        yield _Commit(seq, timestamp, str(data.get("author") or ""), paths, renames, merge)
+        yield _Commit(seq, timestamp, str(author or ""), paths, renames, merge)
 
 
 def _names(names: Iterable[str]) -> str:

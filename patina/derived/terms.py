@@ -91,7 +91,7 @@ class TermStats:
         delta = _Delta()
         items = []
         # The fields a document needs, read by SQLite (not whole payloads decoded in Python).
-        for seq, event_type, source_id, source_file, message, content, key in store.event_fields(
+        for seq, event_type, _, source_id, source_file, message, content, key in store.event_fields(
                 conn, after_seq, EVENTS, ("$.message", "$.content", "$.key")):
             if event_type == "git.commit":
                 delta.add("commit", message if isinstance(message, str) else "", 1)

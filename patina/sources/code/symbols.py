@@ -37,7 +37,7 @@ def _definitions(rows) -> list[tuple[int, str, str, str | None, dict]]:
     """(seq, event type, source id, file, fields + its ``_category``) of the definition events
     and the removals of definitions among rows of :func:`patina.store.event_fields` (_FIELDS)."""
     out = []
-    for seq, event_type, source_id, source_file, kind, name, qualified_name in rows:
+    for seq, event_type, _, source_id, source_file, kind, name, qualified_name in rows:
         category = kind if event_type == "code.removed" else event_type[5:]
         if category in _CATEGORIES:
             data = {"kind": kind, "name": name, "qualified_name": qualified_name, "_category": category}
@@ -47,9 +47,9 @@ def _definitions(rows) -> list[tuple[int, str, str, str | None, dict]]:
 
 def _with_fields(rows):
     """Whole log rows as :func:`patina.store.event_fields` rows (_FIELDS)."""
-    for seq, event_type, _, source_id, source_file, raw in rows:
+    for seq, event_type, timestamp, source_id, source_file, raw in rows:
         data = json.loads(raw)
-        yield (seq, event_type, source_id, source_file, *(data.get(f[2:]) for f in _FIELDS))
+        yield (seq, event_type, timestamp, source_id, source_file, *(data.get(f[2:]) for f in _FIELDS))
 
 
 class CodeSymbolIndex:
