@@ -506,3 +506,37 @@ def test_service_answers_every_mode_and_the_cli_asks_it(tmp_path, env, monkeypat
         assert via.returncode == 0, via.stderr
         assert [h["seq"] for h in json.loads(via.stdout)["results"]] == [h.seq for h in local.hits]
     assert running_service(home) is None
+
+
+def test_the_vector_scan_narrows_blas_to_one_core_only_while_a_search_runs():
+    """The semantic oracle's matrix product runs on one BLAS thread beside the lexical oracle;
+    the count is restored when the search ends, by the thread that narrowed it; a search that
+    overlaps (a service) leaves the setting to that one."""
+    import threading
+
+    import numpy as np
+    from threadpoolctl import threadpool_info
+
+    from patina.scry.semantic import _one_blas_thread
+
+    def blas_threads() -> list[int]:
+        return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+
+    np.ones((4, 4)) @ np.ones(4)  # BLAS loaded
+    before = blas_threads()
+    done = []
+
+    def other_search() -> None:
+        with _one_blas_thread():
+            done.append(blas_threads())
+
+    with _one_blas_thread():
+        assert all(n == 1 for n in blas_threads())
+        t = threading.Thread(target=other_search)
+        t.start()
+        t.join(10)
+    assert done and all(n == 1 for n in done[0])  # it ran while the first search had it narrowed
+    assert blas_threads() == before
+    with _one_blas_thread():
+        assert all(n == 1 for n in blas_threads())
+    assert blas_threads() == before

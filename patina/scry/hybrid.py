@@ -224,9 +224,16 @@ def hybrid(query: str, terms: list[str], *, projects: Sequence[tuple[str | None,
                 notes.append(f"semantic search unavailable{f' for {name}' if name else ''}: {why}; "
                              "lexical results only")
         cutoff = cutoff_seq(conn, until_ts)
-        if encoder is not None:
+        # The semantic oracle's vector work runs on a thread while the lexical one queries SQLite.
+        pending = engine.begin(conn, path, data_dir, query, fetch, encoder=encoder, extra=extra, until_seq=cutoff,
+                               code=code) if encoder is not None else None
+        lex = search_db(conn, terms, limit=fetch, tag=tag, project=name, until=until_ts, types=types) \
+            if terms else []
+        if code:
+            lex = search_code(path, terms, lex, limit=fetch, until=until_ts, types=types, project=name)
+        if pending is not None:
             any_semantic = True
-            ranked = engine.search(conn, path, data_dir, query, fetch, encoder=encoder, extra=extra, until_seq=cutoff, types=types, code=code)
+            ranked = engine.finish(conn, pending, fetch, until_seq=cutoff, types=types, code=code)
             found = doc_hits(conn, [r.seq for r in ranked], tag=tag, project=name)
             one = []
             for r in ranked:
@@ -235,10 +242,6 @@ def hybrid(query: str, terms: list[str], *, projects: Sequence[tuple[str | None,
                     hits.setdefault(_key(hit), hit)
                     one.append((_key(hit), r.score))
             sem.append(one)
-        lex = search_db(conn, terms, limit=fetch, tag=tag, project=name, until=until_ts, types=types) \
-            if terms else []
-        if code:
-            lex = search_code(path, terms, lex, limit=fetch, until=until_ts, types=types, project=name)
         floor = settings.lexical_floor
         one = []
         for hit in lex:

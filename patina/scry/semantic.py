@@ -26,8 +26,9 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 from patina.errors import PatinaError
 
@@ -131,6 +132,16 @@ class Engine:
                encoder, extra=None, until_seq: int | None = None, types: Sequence[str] | None = None,
                code: bool = False) -> list[Ranked]:
         """The ``k`` best eligible documents by cosine to ``query``."""
+        pending = self.begin(conn, db_path, data_dir, query, k, encoder=encoder, extra=extra, until_seq=until_seq,
+                             code=code)
+        return self.finish(conn, pending, k, until_seq=until_seq, types=types, code=code)
+
+    def begin(self, conn: sqlite3.Connection, db_path: str, data_dir: str | None, query: str, k: int, *,
+              encoder, extra=None, until_seq: int | None = None, code: bool = False) -> "Pending":
+        """Start :meth:`search`: the vector work (embedding the query, one matrix product over every
+        vector) runs on a thread, since onnxruntime and numpy release the GIL: the caller's
+        lexical search (SQLite, which releases it too) runs meanwhile on the other core.
+        :meth:`finish` waits for it and filters the candidates (this thread's connection)."""
         import numpy as np
 
         from patina.oxidize import vectors
@@ -140,24 +151,87 @@ class Engine:
             newer = extra.seqs > (matrix.seqs[-1] if len(matrix) else 0)
             matrix = vectors.Matrix(np.concatenate([matrix.seqs, extra.seqs[newer]]),
                                     np.concatenate([matrix.rows, extra.rows[newer]]) if len(matrix) else extra.rows)
+        pending = Pending(matrix, self._used_projections(conn, db_path), max(4 * k, 64))
         if len(matrix) == 0:
+            return pending
+
+        def work() -> None:
+            try:
+                base = encoder.embed([query])[0]
+                q = _unit(pending.projections["semantic"] @ base) if "semantic" in pending.projections else base
+                pending.query, pending.base = q, base
+                with _one_blas_thread():
+                    pending.candidates = vectors.top_k(matrix, q, pending.depth, until_seq=until_seq)
+            except BaseException as exc:  # noqa: BLE001 - raised again by finish(), in the caller's thread
+                pending.error = exc
+
+        pending.thread = threading.Thread(target=work, name="patina-semantic", daemon=True)
+        pending.thread.start()
+        return pending
+
+    def finish(self, conn: sqlite3.Connection, pending: "Pending", k: int, *, until_seq: int | None = None,
+               types: Sequence[str] | None = None, code: bool = False) -> list[Ranked]:
+        """The ``k`` best eligible documents of a search :meth:`begin` started."""
+        from patina.oxidize import vectors
+
+        if pending.thread is None:
             return []
-        q = encoder.embed([query])[0]
-        projections = self._used_projections(conn, db_path)
-        if "semantic" in projections:
-            q = _unit(projections["semantic"] @ q)
+        pending.thread.join()
+        if pending.error is not None:
+            raise pending.error
         wanted = None if types is None else set(types)
-        found: list[Ranked] = []
-        depth = max(4 * k, 64)
+        depth, candidates = pending.depth, pending.candidates
         while True:
-            candidates = vectors.top_k(matrix, q, depth, until_seq=until_seq)
             found = _eligible(conn, candidates, until_seq, wanted, code)
             if len(found) >= k or len(candidates) < depth:
                 break
             depth *= 4
-        if code and "dependency" in projections:
-            found = _rescore_code(found, matrix, projections["dependency"] @ encoder.embed([query])[0])
+            candidates = vectors.top_k(pending.matrix, pending.query, depth, until_seq=until_seq)
+        if code and "dependency" in pending.projections:
+            found = _rescore_code(found, pending.matrix, pending.projections["dependency"] @ pending.base)
         return found[:k]
+
+
+_blas_lock = threading.Lock()
+_blas_controller: list = []  # one threadpoolctl.ThreadpoolController, made at first use
+
+
+@contextmanager
+def _one_blas_thread() -> Iterator[None]:
+    """numpy's matrix product on one core while the lexical oracle (SQLite) runs on the other.
+    With BLAS on both cores the two contend: a warm hybrid query at 120k vectors took 52-58 ms,
+    with this 42-44 ms (bench/bench_oxidize_latency.py). The setting is process-wide, and
+    OpenBLAS takes it back reliably only in the thread that set it: one search at a time narrows
+    and restores it in its own thread; a search that overlaps runs with whatever is set then."""
+    if not _blas_lock.acquire(blocking=False):
+        yield
+        return
+    try:
+        if not _blas_controller:
+            from threadpoolctl import ThreadpoolController
+
+            _blas_controller.append(ThreadpoolController())
+        limiter = _blas_controller[0].limit(limits=1, user_api="blas")
+        try:
+            yield
+        finally:
+            limiter.restore_original_limits()
+    finally:
+        _blas_lock.release()
+
+
+@dataclass
+class Pending:
+    """A semantic search under way (see :meth:`Engine.begin`)."""
+
+    matrix: Any
+    projections: dict
+    depth: int
+    thread: threading.Thread | None = None
+    query: Any = None  # the query vector searched (after the semantic projection, if used)
+    base: Any = None  # the model's own vector of the query
+    candidates: list = None  # type: ignore[assignment]
+    error: BaseException | None = None
 
 
 class Lagging(Unavailable):
