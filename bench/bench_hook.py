@@ -150,7 +150,7 @@ def main() -> None:
     subprocess.run([PY, "-m", "patina", "scrape", "--quiet"], cwd=repo, env=env, check=True)
     print(f"first build (or catch-up): {time.perf_counter() - t:.1f} s")
     git = ["git", "-c", "core.hooksPath=/dev/null", "-c", "user.name=Bench", "-c", "user.email=b@x"]
-    hook = [PY, "-m", "patina", "hook", "post-commit"]
+    hook = [PY, "-P", "-m", "patina", "hook", "post-commit"]  # as the installed scripts run it
 
     rows = []
     base = [run([PY, "-c", "pass"], repo) for _ in range(a.runs)]

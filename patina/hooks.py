@@ -77,6 +77,10 @@ def run_hook(argv: list[str]) -> int:
         gc.enable()  # turned off for the quick foreground path (see __main__); this job may be long
         return _background(argv[1:])
     name = _detect_stage() if argv[0] == "auto" else argv[0]
+    if _started_unsafely():
+        print("patina: started with the repository first on Python's path (hook scripts from before "
+              "`python -P`?): a module committed at its top level could run in place of Python's own; "
+              "run `patina hooks install`", file=sys.stderr)
     args = _hook_args(name, argv[1:])
     if name == "post-checkout" and len(args) >= 3 and args[2] == "0":
         return 0  # a file checkout: HEAD did not move
@@ -326,6 +330,37 @@ def _is_ours(path: str) -> bool:
         return False
 
 
+def _is_current(path: str, name: str) -> bool:
+    """Whether our script at ``path`` is what this Patina installs (for the interpreter it names)."""
+    import shlex
+
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            text = fh.read()
+    except OSError:
+        return False
+    line = next((ln for ln in text.splitlines() if ln.startswith("PATINA_PYTHON=")), None)
+    if line is None:
+        return False
+    try:
+        python = (shlex.split(line.partition("=")[2]) or [""])[0]
+    except ValueError:
+        return False
+    return text == render(name, python)
+
+
+def _started_unsafely() -> bool:
+    """Whether this process has the working directory (the repository's top level) first on
+    ``sys.path``: a hook script from before ``-P``, which ran ``python -m patina`` there."""
+    if sys.flags.safe_path or not sys.path:
+        return False
+    first = sys.path[0]
+    try:
+        return first == "" or os.path.samefile(first, os.getcwd())
+    except OSError:
+        return False
+
+
 def install(start: str | None = None, python: str | None = None) -> list[tuple[str, str]]:
     """Install the four hooks; idempotent; an existing foreign hook is kept as <hook>.legacy."""
     directory = hooks_dir(start)
@@ -383,7 +418,8 @@ def status(start: str | None = None) -> list[tuple[str, str]]:
             out.append((name, "absent"))
         elif _is_ours(path):
             legacy = " + chained .legacy" if os.path.exists(path + ".legacy") else ""
-            out.append((name, f"patina{legacy}"))
+            stale = "" if _is_current(path, name) else " (outdated: run `patina hooks install`)"
+            out.append((name, f"patina{legacy}{stale}"))
         else:
             with open(path, encoding="utf-8", errors="replace") as fh:
                 head = fh.read(2048)

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 BASE_TIME = 1_700_000_000  # 2023-11-14T22:13:20Z
-PATINA = [sys.executable, "-m", "patina"]
+PATINA = [sys.executable, "-P", "-m", "patina"]  # -P: as the hook scripts run it (no working directory on sys.path)
 
 
 def env_without_git(**extra: str) -> dict[str, str]:

@@ -273,7 +273,7 @@ def test_two_hooks_at_once_both_finish_cleanly(hooked):
     env = env_without_git()
     import sys
 
-    procs = [subprocess.Popen([sys.executable, "-m", "patina", "hook", name], cwd=hooked.path, env=env,
+    procs = [subprocess.Popen([sys.executable, "-P", "-m", "patina", "hook", name], cwd=hooked.path, env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for name in ("post-rewrite", "post-checkout")]
     outs = [p.communicate(timeout=60) for p in procs]
@@ -385,3 +385,31 @@ def test_modules_in_the_repository_never_run_in_place_of_the_standard_library(ho
     assert not marker.exists()
     assert built_head(hooked.path) == hooked.head()
     assert "error" not in (hooked.path / ".patina/data/hook.log").read_text()
+
+
+def test_hooks_installed_before_the_safe_path_flag_say_they_are_outdated(hooked):
+    """Scripts of an earlier Patina (``python -m patina`` without ``-P``) keep working, but every
+    hook run says, in one line, to reinstall; `patina hooks status` marks them; installing fixes it."""
+    from patina.hooks import hooks_dir, render
+
+    directory = Path(hooks_dir(str(hooked.path)))
+    import sys
+
+    def commit(message: str) -> subprocess.CompletedProcess:
+        env = {**env_without_git(), "GIT_AUTHOR_NAME": "A", "GIT_AUTHOR_EMAIL": "a@x",
+               "GIT_COMMITTER_NAME": "A", "GIT_COMMITTER_EMAIL": "a@x"}
+        return subprocess.run(["git", "commit", "-q", "--allow-empty", "-m", message], cwd=hooked.path, env=env,
+                              capture_output=True, text=True)
+
+    old = render("post-commit", sys.executable).replace(" -P -m patina", " -m patina")
+    (directory / "post-commit").write_text(old)
+    status = patina("hooks", "status", cwd=hooked.path).stdout
+    assert "outdated" in status.split("post-commit", 1)[1].splitlines()[0]
+    proc = commit("x")
+    assert proc.returncode == 0 and "first on Python's path" in proc.stderr and "patina hooks install" in proc.stderr
+    settle(hooked.path)
+    assert built_head(hooked.path) == hooked.head()
+    install_hooks(hooked.path)
+    assert "outdated" not in patina("hooks", "status", cwd=hooked.path).stdout
+    proc = commit("y")
+    assert proc.returncode == 0 and proc.stderr == ""

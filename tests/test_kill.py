@@ -27,7 +27,7 @@ def big_repo(tmp_path_factory):
 def _start(args, cwd, extra_env=None):
     env = env_without_git()
     env.update(extra_env or {})
-    return subprocess.Popen([sys.executable, "-m", "patina", *args], cwd=cwd, env=env,
+    return subprocess.Popen([sys.executable, "-P", "-m", "patina", *args], cwd=cwd, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
