@@ -20,19 +20,24 @@ def run_update(repo: Repo, *, wait: float | None = None, what: str = "patina scr
     asked of git when someone knocked, or always with ``recheck`` (commands; a hook passes
     False: a HEAD move that runs no hook, such as a reset, is caught by the next update).
     """
-    from patina.errors import LockBusy
-
     while True:
-        with locked(repo.db_path, wait=wait, what=what, waiting=waiting) as got:
-            if got:
-                result = update(repo, **kw)
-        if not got:
-            knock(repo.db_path)
-            with locked(repo.db_path, wait=0, what=what) as got:
-                if not got:
-                    raise LockBusy(f"the lock is held by {holder(repo.db_path) or 'another patina'}")
-                result = update(repo, **kw)
+        result = _update_locked(repo, wait, what, waiting, kw)
         knocked = answer(repo.db_path)
         if kw.get("until") or kw.get("full") or not (recheck or knocked) or current_head(repo) == result.head:
             return result
         kw = {k: v for k, v in kw.items() if k != "full"}
+
+
+def _update_locked(repo: Repo, wait: float | None, what: str,
+                   waiting: Callable[[str | None], None] | None, kw: dict) -> UpdateResult:
+    """update() under the lock; if it is busy: knock, then one more try (LockBusy if that fails too)."""
+    from patina.errors import LockBusy
+
+    with locked(repo.db_path, wait=wait, what=what, waiting=waiting) as got:
+        if got:
+            return update(repo, **kw)
+    knock(repo.db_path)
+    with locked(repo.db_path, wait=0, what=what) as got:
+        if got:
+            return update(repo, **kw)
+    raise LockBusy(f"the lock is held by {holder(repo.db_path) or 'another patina'}")
