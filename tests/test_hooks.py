@@ -413,3 +413,14 @@ def test_hooks_installed_before_the_safe_path_flag_say_they_are_outdated(hooked)
     assert "outdated" not in patina("hooks", "status", cwd=hooked.path).stdout
     proc = commit("y")
     assert proc.returncode == 0 and proc.stderr == ""
+
+
+def test_an_installed_script_is_current_whatever_interpreter_path_it_names(tmp_path):
+    from patina.hooks import _is_current, render
+
+    for python in ("", "/usr/bin/python3", "/opt/my tools/py's env/bin/python"):
+        script = tmp_path / "post-merge"
+        script.write_text(render("post-merge", python))
+        assert _is_current(str(script), "post-merge"), python
+        script.write_text(render("post-merge", python).replace(" -P -m ", " -m "))
+        assert not _is_current(str(script), "post-merge"), python
