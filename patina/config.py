@@ -229,11 +229,7 @@ def blob_ids(git_dir: str, commit: str, paths: list[str]) -> list[str | None]:
     """The blob id of each path in ``commit``'s tree (None where absent or not a blob)."""
     proc = gitcmd.run(git_dir, ["cat-file", "--batch-check"],
                       input="".join(f"{commit}:{p}\n" for p in paths).encode(), check=False)
-    ids: list[str | None] = []
-    for line in proc.stdout.decode().splitlines():
-        parts = line.split()
-        ids.append(parts[0] if len(parts) == 3 and parts[1] == "blob" else None)
-    return ids + [None] * (len(paths) - len(ids))
+    return gitcmd.batch_check_ids(proc.stdout.decode("utf-8", "replace"), "blob", len(paths))
 
 
 def read_text(git_dir: str, blob_id: str) -> str:

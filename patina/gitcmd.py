@@ -76,6 +76,16 @@ def popen(git_dir: str, args: Sequence[str], *, stdin: int | None = None,
     )
 
 
+def batch_check_ids(output: str, kind: str, expected: int) -> list[str | None]:
+    """The object id on each line of ``git cat-file --batch-check`` output when it names an object
+    of ``kind`` (None for missing ones or another kind), padded to ``expected`` answers."""
+    ids: list[str | None] = []
+    for line in output.splitlines():
+        parts = line.split()
+        ids.append(parts[0] if len(parts) == 3 and parts[1] == kind else None)
+    return ids + [None] * (expected - len(ids))
+
+
 def head_and_blob_ids(git_dir: str, paths: Sequence[str]) -> tuple[str | None, list[str | None]]:
     """HEAD's commit (None if unborn) and the blob id of each path in that commit (None where
     absent), from one ``git cat-file --batch-check`` asked in turn: HEAD first, then the paths
@@ -86,16 +96,12 @@ def head_and_blob_ids(git_dir: str, paths: Sequence[str]) -> tuple[str | None, l
     try:
         proc.stdin.write(b"HEAD^{commit}\n")
         proc.stdin.flush()
-        first = proc.stdout.readline().decode("utf-8", "replace").split()
-        head = first[0] if len(first) == 3 and first[1] == "commit" else None
-        ids: list[str | None] = []
-        if head is not None:
-            proc.stdin.write("".join(f"{head}:{p}\n" for p in paths).encode())
-            proc.stdin.close()
-            for line in proc.stdout.read().decode("utf-8", "replace").splitlines():
-                parts = line.split()
-                ids.append(parts[0] if len(parts) == 3 and parts[1] == "blob" else None)
-        return head, ids + [None] * (len(paths) - len(ids))
+        head = batch_check_ids(proc.stdout.readline().decode("utf-8", "replace"), "commit", 1)[0]
+        if head is None:
+            return None, [None] * len(paths)
+        proc.stdin.write("".join(f"{head}:{p}\n" for p in paths).encode())
+        proc.stdin.close()
+        return head, batch_check_ids(proc.stdout.read().decode("utf-8", "replace"), "blob", len(paths))
     finally:
         for stream in (proc.stdin, proc.stdout, proc.stderr):
             if stream and not stream.closed:

@@ -186,7 +186,8 @@ def step(repo: Any, scrape: Any, message: str, files: dict[str, str | bytes | No
 def file_histories(repo: str, wanted: Callable[[str], bool], limit_commits: int | None = None,
                    timeout: float | None = None) -> dict[str, list[str]]:
     """path -> blob ids of its versions along the first-parent history, oldest first (renames
-    followed, a deleted path forgotten). ``repo``: a work tree or a bare repository. Raises OSError / SubprocessError when git fails."""
+    followed, a deleted path forgotten). ``repo``: a work tree or a bare repository. Raises
+    OSError / SubprocessError when git fails."""
     out = subprocess.run(["git", "-C", repo, "log", "--first-parent", "--reverse", "--raw",
                           "--no-abbrev", "-M", "--format=C %H", *([f"-{limit_commits}"] if limit_commits else [])],
                          capture_output=True, text=True, check=True, timeout=timeout).stdout

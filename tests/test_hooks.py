@@ -424,3 +424,33 @@ def test_an_installed_script_is_current_whatever_interpreter_path_it_names(tmp_p
         assert _is_current(str(script), "post-merge"), python
         script.write_text(render("post-merge", python).replace(" -P -m ", " -m "))
         assert not _is_current(str(script), "post-merge"), python
+
+
+def test_a_hook_reads_an_unchanged_committed_config_without_parsing_it_again(hooked):
+    """The effective config is taken from what the log was built with while the config blob is the
+    same (no TOML parser on the hook path); a commit that changes it is parsed and applied."""
+    import sys
+
+    def hook_after(message: str, files: dict) -> tuple[bool, str]:
+        hooked.write(files)
+        hooked.git("add", "-A")
+        hooked.git("-c", "core.hooksPath=/dev/null", "commit", "-q", "-m", message)
+        code = ("import sys; from patina.hooks import run_hook; run_hook(['post-commit']); "
+                "print('tomllib' in sys.modules)")
+        out = subprocess.run([sys.executable, "-P", "-c", code], cwd=hooked.path, env=env_without_git(),
+                             capture_output=True, text=True, check=True)
+        return out.stdout.strip() == "True", out.stderr
+
+    parsed, err = hook_after("config", {".patina/config.toml": "[cochange]\nmax_files = 5\n"})
+    assert parsed and err == ""
+    parsed, err = hook_after("plain", {"b.txt": "b\n"})
+    assert not parsed and err == ""
+    assert built_head(hooked.path) == hooked.head()
+    parsed, _ = hook_after("config again", {".patina/config.toml": "[cochange]\nmax_files = 6\n"})
+    assert parsed
+    settle(hooked.path)
+    from gitutil import query
+
+    stored = dict(query(hooked, "SELECT key, value FROM scrape_meta WHERE key = 'config_json'"))
+    assert json.loads(stored["config_json"])["cochange"]["max_files"] == 6
+    assert_equals_fresh_build(hooked.path)

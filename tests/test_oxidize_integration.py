@@ -522,8 +522,12 @@ def test_the_vector_scan_narrows_blas_to_one_core_only_while_a_search_runs():
     def blas_threads() -> list[int]:
         return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
 
+    from threadpoolctl import ThreadpoolController
+
     np.ones((4, 4)) @ np.ones(4)  # BLAS loaded
+    two = ThreadpoolController().limit(limits=2, user_api="blas")  # so narrowing to 1 is seen on any machine
     before = blas_threads()
+    assert before and all(n == 2 for n in before)
     done = []
 
     def other_search() -> None:
@@ -540,3 +544,4 @@ def test_the_vector_scan_narrows_blas_to_one_core_only_while_a_search_runs():
     with _one_blas_thread():
         assert all(n == 1 for n in blas_threads())
     assert blas_threads() == before
+    two.restore_original_limits()

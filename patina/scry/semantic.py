@@ -128,20 +128,13 @@ class Engine:
                 raise Lagging(f"the vectors lag the log by more than {state.INLINE_MAX} documents", encoder)
         return encoder, extra
 
-    def search(self, conn: sqlite3.Connection, db_path: str, data_dir: str | None, query: str, k: int, *,
-               encoder, extra=None, until_seq: int | None = None, types: Sequence[str] | None = None,
-               code: bool = False) -> list[Ranked]:
-        """The ``k`` best eligible documents by cosine to ``query``."""
-        pending = self.begin(conn, db_path, data_dir, query, k, encoder=encoder, extra=extra, until_seq=until_seq,
-                             code=code)
-        return self.finish(conn, pending, k, until_seq=until_seq, types=types, code=code)
-
     def begin(self, conn: sqlite3.Connection, db_path: str, data_dir: str | None, query: str, k: int, *,
               encoder, extra=None, until_seq: int | None = None, code: bool = False) -> "Pending":
-        """Start :meth:`search`: the vector work (embedding the query, one matrix product over every
-        vector) runs on a thread, since onnxruntime and numpy release the GIL: the caller's
-        lexical search (SQLite, which releases it too) runs meanwhile on the other core.
-        :meth:`finish` waits for it and filters the candidates (this thread's connection)."""
+        """Start a search for the ``k`` best eligible documents by cosine to ``query``. The vector
+        work (embedding the query, one matrix product over every vector) runs on a thread, since
+        onnxruntime and numpy release the GIL: the caller's lexical search (SQLite, which releases
+        it too) runs meanwhile on the other core. :meth:`finish` waits for it and filters the
+        candidates (with this thread's connection)."""
         import numpy as np
 
         from patina.oxidize import vectors

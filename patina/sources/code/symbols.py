@@ -70,10 +70,7 @@ class CodeSymbolIndex:
         last = sorted({(row[2], row[4]["_category"]): row for row in _definitions(rows)}.values(),
                       key=lambda r: r[0])
         # Each key once: delete every old row, then insert every new one (statements in bulk).
-        keys = [(source_id, data["_category"]) for _, _, source_id, _, data in last]
-        conn.executemany("DELETE FROM code_symbols_fts WHERE rowid = (SELECT fts_rowid FROM code_symbols_keys "
-                         "WHERE source_id = ? AND category = ?)", keys)
-        conn.executemany("DELETE FROM code_symbols_keys WHERE source_id = ? AND category = ?", keys)
+        self._delete(conn, [(source_id, data["_category"]) for _, _, source_id, _, data in last])
         self._insert(conn, [(seq, source_id, data["_category"], source_file, data)
                             for seq, event_type, source_id, source_file, data in last if event_type != "code.removed"])
 
@@ -84,7 +81,7 @@ class CodeSymbolIndex:
 
         cut = store.event_fields(conn, keep_through, (*DEFINITION_EVENTS, "code.removed"), _FIELDS)
         for source_id, category in sorted({(sid, d["_category"]) for _, _, sid, _, d in _definitions(cut)}):
-            self._delete(conn, source_id, category)
+            self._delete(conn, [(source_id, category)])
             types = (f"code.{category}", "code.removed")
             for seq, event_type, source_id, source_file, data in _definitions(
                     _with_fields(store.history_of(conn, source_id, types, keep_through))):
@@ -94,13 +91,11 @@ class CodeSymbolIndex:
                     break
 
     @staticmethod
-    def _delete(conn: sqlite3.Connection, source_id: str, category: str) -> None:
-        row = conn.execute("SELECT fts_rowid FROM code_symbols_keys WHERE source_id = ? AND category = ?",
-                           (source_id, category)).fetchone()
-        if row is not None:
-            conn.execute("DELETE FROM code_symbols_fts WHERE rowid = ?", (row[0],))
-            conn.execute("DELETE FROM code_symbols_keys WHERE source_id = ? AND category = ?",
-                         (source_id, category))
+    def _delete(conn: sqlite3.Connection, keys: list[tuple[str, str]]) -> None:
+        """Remove the rows of these (source id, category) keys, where they have one."""
+        conn.executemany("DELETE FROM code_symbols_fts WHERE rowid = (SELECT fts_rowid FROM code_symbols_keys "
+                         "WHERE source_id = ? AND category = ?)", keys)
+        conn.executemany("DELETE FROM code_symbols_keys WHERE source_id = ? AND category = ?", keys)
 
     @staticmethod
     def _insert(conn: sqlite3.Connection, rows: list[tuple[int, str, str, str | None, dict]]) -> None:
