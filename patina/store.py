@@ -275,8 +275,8 @@ def fold_facts(conn: sqlite3.Connection, path: str, prefix: str) -> dict[tuple[s
 
     rows = conn.execute(
         "SELECT event_type, source_id, data FROM eventlog WHERE (source_id = ? OR "
-        "(source_id >= ? AND source_id < ?)) AND event_type >= ? AND event_type < ? ORDER BY seq",
-        (path, path + "::", path + ":;", prefix + ".", prefix + "/"))
+        "(source_id >= ? AND source_id < ?)) AND source_file = ? AND event_type >= ? AND event_type < ? ORDER BY seq",
+        (path, path + "::", path + ":;", path, prefix + ".", prefix + "/"))
     removed = f"{prefix}.removed"
     facts: dict[tuple[str, str], dict] = {}
     for event, sid, data in rows:

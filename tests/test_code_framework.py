@@ -585,3 +585,14 @@ def test_function_history_lists_the_commits_that_changed_what_a_function_is(repo
     assert "parameters" in got[2]["changed"] and "signature_hash" in got[2]["changed"]
     assert all(r["file"] == "app.py" and len(r["sha"]) == 40 for r in got)
     assert projections.run(conn, "function-history", {"name": "App.run", "file": "other.py"})[1] == []
+
+
+def test_positions_of_a_file_whose_name_starts_with_another_files_name_and_colons(repo, scrape):
+    """A fact's source id starts with its path, so a file's rows are a key range; a file named
+    ``m.py::z.py`` lies in that range of ``m.py`` and must keep its rows when ``m.py`` changes."""
+    repo.commit("1", {"m.py": "def f():\n    pass\n", "m.py::z.py": "def g():\n    pass\n"})
+    scrape(repo.path)
+    repo.commit("2", {"m.py": "\n\ndef f():\n    pass\n"})
+    scrape(repo.path)
+    got = [r for r in _positions(repo.path) if r[1] == "code.function"]
+    assert got == [("m.py::f", "code.function", "m.py", 3, 4), ("m.py::z.py::g", "code.function", "m.py::z.py", 1, 2)]

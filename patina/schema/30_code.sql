@@ -21,7 +21,6 @@ CREATE TABLE IF NOT EXISTS code_positions (
     end_line INTEGER NOT NULL,
     PRIMARY KEY (source_id, event_type)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS idx_code_positions_file ON code_positions(file);
 CREATE TABLE IF NOT EXISTS code_positions_dirty (path TEXT PRIMARY KEY) WITHOUT ROWID;
 
 CREATE VIEW IF NOT EXISTS code_functions AS

@@ -63,7 +63,10 @@ class CodePositions:
         dirty = [r[0] for r in conn.execute("SELECT path FROM code_positions_dirty ORDER BY path")]
         if not dirty:
             return
-        conn.executemany("DELETE FROM code_positions WHERE file = ?", ((p,) for p in dirty))
+        # A file's rows by the primary key's range (its facts' source ids start with the path;
+        # ``file`` tells apart another path that starts with this one and "::").
+        conn.executemany("DELETE FROM code_positions WHERE (source_id = ?1 OR (source_id >= ?1 || '::' "
+                         "AND source_id < ?1 || ':;')) AND file = ?1", ((p,) for p in dirty))
         wanted = set(_code_paths(self.ctx, dirty))
         head = store.get_meta(conn, "head")
         if not wanted or not head:  # e.g. a commit of a README: no tree to list, no parser to load
