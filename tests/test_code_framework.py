@@ -596,3 +596,25 @@ def test_positions_of_a_file_whose_name_starts_with_another_files_name_and_colon
     scrape(repo.path)
     got = [r for r in _positions(repo.path) if r[1] == "code.function"]
     assert got == [("m.py::f", "code.function", "m.py", 3, 4), ("m.py::z.py::g", "code.function", "m.py::z.py", 1, 2)]
+
+
+def test_a_cache_file_of_an_earlier_layout_is_made_again_and_used(repo, scrape):
+    from patina.sources.code import cache as code_cache
+
+    repo.commit("1", {"a.py": "def f():\n    g()\n"})
+    repo.commit("2", {"a.py": "def f(x):\n    g(x)\n"})
+    folder = os.path.join(patina_repo.discover(str(repo.path)).data_dir, "cache")
+    os.makedirs(folder)
+    old = sqlite3.connect(os.path.join(folder, "code-history.db"))
+    old.executescript("CREATE TABLE deltas (old TEXT NOT NULL, new TEXT NOT NULL, lang TEXT NOT NULL, "
+                      "version TEXT NOT NULL, value BLOB NOT NULL, PRIMARY KEY (old, new, lang, version)) WITHOUT ROWID;"
+                      "INSERT INTO deltas VALUES ('0', '1', 'python', 'v', x'00');")
+    old.close()
+    _, first = scrape(repo.path, full=True)
+    conn = sqlite3.connect(os.path.join(folder, "code-history.db"))
+    try:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == code_cache.LAYOUT
+        assert conn.execute("SELECT count(*) FROM deltas").fetchone()[0] == 2  # both changes of a.py
+    finally:
+        conn.close()
+    assert [r[1] for r in first if r[1].startswith("code.")]

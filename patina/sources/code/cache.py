@@ -27,15 +27,12 @@ import zlib
 from typing import Any, Iterable
 
 FORMAT = f"z{marshal.version}-py{sys.version_info[0]}.{sys.version_info[1]}"
+# Rows go in rowid order (full pages, no overflow waste of a WITHOUT ROWID b-tree of large rows);
+# the key is the binary object ids + language and version, unique-indexed.
+LAYOUT = 2  # PRAGMA user_version: a file of another layout is emptied and made again
 SCHEMA = """
-CREATE TABLE IF NOT EXISTS deltas (
-    old TEXT NOT NULL, new TEXT NOT NULL, lang TEXT NOT NULL, version TEXT NOT NULL, value BLOB NOT NULL,
-    PRIMARY KEY (old, new, lang, version)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS positions (
-    oid TEXT NOT NULL, lang TEXT NOT NULL, version TEXT NOT NULL, value BLOB NOT NULL,
-    PRIMARY KEY (oid, lang, version)
-) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS deltas (key BLOB NOT NULL UNIQUE, value BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS positions (key BLOB NOT NULL UNIQUE, value BLOB NOT NULL);
 """
 OLD_FILES = ("code-facts.db", "code-facts.db-wal", "code-facts.db-shm")  # an earlier layout: removed
 
@@ -43,7 +40,7 @@ DeltaKey = tuple[str, str, str]  # (old oid, new oid, lang)
 
 
 def pack(value: Any) -> bytes:
-    return zlib.compress(marshal.dumps(value), 1)
+    return zlib.compress(marshal.dumps(value), 6)
 
 
 def unpack(raw: bytes) -> Any:
@@ -71,59 +68,57 @@ class Cache:
                 conn = sqlite3.connect(self.path, timeout=2, isolation_level=None)  # type: ignore[arg-type]
                 conn.execute("PRAGMA journal_mode = WAL")
                 conn.execute("PRAGMA synchronous = NORMAL")
-                conn.executescript(SCHEMA)
+                if conn.execute("PRAGMA user_version").fetchone()[0] != LAYOUT:
+                    conn.executescript("DROP TABLE IF EXISTS deltas; DROP TABLE IF EXISTS positions; VACUUM;")
+                    conn.executescript(SCHEMA + f"PRAGMA user_version = {LAYOUT};")
                 self._conn = conn
             except (sqlite3.Error, OSError):
                 self.disabled = True
                 return None
         return self._conn
 
-    def _version(self, lang: str) -> str:
-        return f"{self.versions(lang)}:{FORMAT}"
+    def _key(self, oids: tuple[str, ...], lang: str) -> bytes:
+        """The binary object ids, then language and extractor version (a row's unique key)."""
+        return b"".join(bytes.fromhex(o) for o in oids) + f"{lang}:{self.versions(lang)}:{FORMAT}".encode()
 
-    def deltas(self, keys: Iterable[DeltaKey]) -> dict[DeltaKey, Any]:
-        """The cached deltas among ``keys``."""
-        conn = self._connect()
-        out: dict[DeltaKey, Any] = {}
-        if conn is None:
-            return out
-        try:
-            for old, new, lang in keys:
-                row = conn.execute("SELECT value FROM deltas WHERE old = ? AND new = ? AND lang = ? AND version = ?",
-                                   (old, new, lang, self._version(lang))).fetchone()
-                if row is not None:
-                    out[(old, new, lang)] = unpack(row[0])
-        except (sqlite3.Error, ValueError, EOFError, TypeError, zlib.error):
-            self.disabled = True
-        return out
-
-    def put_deltas(self, items: Iterable[tuple[DeltaKey, Any]]) -> None:
-        self._put("INSERT OR IGNORE INTO deltas(old, new, lang, version, value) VALUES (?, ?, ?, ?, ?)",
-                  [(o, n, lang, self._version(lang), pack(v)) for (o, n, lang), v in items])
-
-    def positions(self, oid: str, lang: str) -> Any | None:
+    def _get(self, table: str, key: bytes) -> Any | None:
         conn = self._connect()
         if conn is None:
             return None
         try:
-            row = conn.execute("SELECT value FROM positions WHERE oid = ? AND lang = ? AND version = ?",
-                               (oid, lang, self._version(lang))).fetchone()
+            row = conn.execute(f"SELECT value FROM {table} WHERE key = ?", (key,)).fetchone()
             return unpack(row[0]) if row else None
         except (sqlite3.Error, ValueError, EOFError, TypeError, zlib.error):
             self.disabled = True
             return None
 
-    def put_positions(self, items: Iterable[tuple[str, str, Any]]) -> None:
-        self._put("INSERT OR IGNORE INTO positions(oid, lang, version, value) VALUES (?, ?, ?, ?)",
-                  [(oid, lang, self._version(lang), pack(v)) for oid, lang, v in items])
+    def deltas(self, keys: Iterable[DeltaKey]) -> dict[DeltaKey, Any]:
+        """The cached deltas among ``keys``."""
+        out: dict[DeltaKey, Any] = {}
+        for old, new, lang in keys:
+            if self.disabled:
+                break
+            value = self._get("deltas", self._key((old, new), lang))
+            if value is not None:
+                out[(old, new, lang)] = value
+        return out
 
-    def _put(self, sql: str, rows: list[tuple]) -> None:
+    def put_deltas(self, items: Iterable[tuple[DeltaKey, Any]]) -> None:
+        self._put("deltas", [(self._key((o, n), lang), pack(v)) for (o, n, lang), v in items])
+
+    def positions(self, oid: str, lang: str) -> Any | None:
+        return self._get("positions", self._key((oid,), lang))
+
+    def put_positions(self, items: Iterable[tuple[str, str, Any]]) -> None:
+        self._put("positions", [(self._key((oid,), lang), pack(v)) for oid, lang, v in items])
+
+    def _put(self, table: str, rows: list[tuple[bytes, bytes]]) -> None:
         conn = self._connect()
         if conn is None or not rows:
             return
         try:
             conn.execute("BEGIN")
-            conn.executemany(sql, rows)
+            conn.executemany(f"INSERT OR IGNORE INTO {table}(key, value) VALUES (?, ?)", rows)
             conn.execute("COMMIT")
         except sqlite3.Error:
             try:
