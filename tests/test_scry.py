@@ -421,13 +421,13 @@ def _reference_postings(conn) -> tuple[list[tuple], list[tuple]]:
     for term, doc, col in conn.execute("SELECT term, doc, col FROM scry_vocab"):
         if term in hot:
             counts.setdefault((term, doc), [0, 0, 0])[scry_index.FTS_COLUMNS.index(col)] += 1
-    postings = sorted((t, scry_index.weighted_freq(c), sizes[d], d) for (t, d), c in counts.items())
+    postings = sorted((t, scry_index.weighted_freq(c) * 2, sizes[d], d) for (t, d), c in counts.items())
     return words, postings
 
 
 def _postings(conn) -> tuple[list[tuple], list[tuple]]:
     return (conn.execute("SELECT * FROM scry_words ORDER BY term").fetchall(),
-            conn.execute("SELECT * FROM scry_postings ORDER BY term, freq, length, seq").fetchall())
+            conn.execute("SELECT * FROM scry_postings ORDER BY term, freq2, length, seq").fetchall())
 
 
 def _common_words_history(n: int = 240) -> list[Event]:

@@ -359,17 +359,18 @@ def _update_postings(conn: sqlite3.Connection, docs: Tokenized, *, added: bool) 
             changed.append(word)
     if not changed:
         return
-    rows = list(docs.postings(changed))
+    rows = [(w, f * 2, n, seq) for w, f, n, seq in docs.postings(changed)]
     if added:
-        conn.executemany("INSERT INTO scry_postings(term, freq, length, seq) VALUES (?, ?, ?, ?)", rows)
+        conn.executemany("INSERT INTO scry_postings(term, freq2, length, seq) VALUES (?, ?, ?, ?)", rows)
     else:
-        conn.executemany("DELETE FROM scry_postings WHERE term = ? AND freq = ? AND length = ? AND seq = ?", rows)
+        conn.executemany("DELETE FROM scry_postings WHERE term = ? AND freq2 = ? AND length = ? AND seq = ?", rows)
 
 
 def _backfill(conn: sqlite3.Connection, word: str) -> None:
     """All postings of ``word``, read back from the FTS index itself."""
-    conn.executemany("INSERT INTO scry_postings(term, freq, length, seq) VALUES (?, ?, ?, ?)",
-                     sorted(read_postings(conn, "scry_vocab", "scry_fts_docsize", [word])))
+    conn.executemany("INSERT INTO scry_postings(term, freq2, length, seq) VALUES (?, ?, ?, ?)",
+                     sorted((w, f * 2, n, seq) for w, f, n, seq in
+                            read_postings(conn, "scry_vocab", "scry_fts_docsize", [word])))
 
 
 def check(conn: sqlite3.Connection) -> str | None:
@@ -393,7 +394,7 @@ def digest(conn: sqlite3.Connection) -> str:
     h = hashlib.sha256()
     for sql in ("SELECT * FROM scry_docs ORDER BY seq",
                 "SELECT term, doc, col, offset FROM scry_vocab ORDER BY term, doc, col, offset",
-                "SELECT * FROM scry_postings ORDER BY term, freq, length, seq"):
+                "SELECT * FROM scry_postings ORDER BY term, freq2, length, seq"):
         for row in conn.execute(sql):
             h.update(canonical_json(list(row)).encode())
             h.update(b"\n")

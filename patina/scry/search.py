@@ -308,12 +308,13 @@ def _common_word(conn: sqlite3.Connection, term: str) -> str | None:
 
 
 def _freqs(conn: sqlite3.Connection, word: str) -> Iterable[float]:
-    """The distinct weighted frequencies of a common word, highest first (a skip scan)."""
-    freq = conn.execute("SELECT max(freq) FROM scry_postings WHERE term = ?", (word,)).fetchone()[0]
-    while freq is not None:
-        yield freq
-        freq = conn.execute("SELECT max(freq) FROM scry_postings WHERE term = ? AND freq < ?",
-                            (word, freq)).fetchone()[0]
+    """The distinct weighted frequencies of a common word, highest first (a skip scan). The table
+    holds them doubled; halving a float is exact, so these are the floats bm25() sums."""
+    freq2 = conn.execute("SELECT max(freq2) FROM scry_postings WHERE term = ?", (word,)).fetchone()[0]
+    while freq2 is not None:
+        yield freq2 / 2
+        freq2 = conn.execute("SELECT max(freq2) FROM scry_postings WHERE term = ? AND freq2 < ?",
+                             (word, freq2)).fetchone()[0]
 
 
 def _bound(conn: sqlite3.Connection, term: str, n_hit: int, n_row: int, n_token: int) -> float:
@@ -328,7 +329,7 @@ def _bound(conn: sqlite3.Connection, term: str, n_hit: int, n_row: int, n_token:
         return idf * (K1 + 1)
     avgdl = n_token / n_row
     return max(_bm25_one(idf, freq, conn.execute(
-        "SELECT min(length) FROM scry_postings WHERE term = ? AND freq = ?", (word, freq)).fetchone()[0], avgdl)
+        "SELECT min(length) FROM scry_postings WHERE term = ? AND freq2 = ?", (word, freq * 2)).fetchone()[0], avgdl)
         for freq in _freqs(conn, word))
 
 
@@ -352,8 +353,8 @@ def _one_common_word(conn: sqlite3.Connection, term: str, where: str | None, arg
     for freq in _freqs(conn, word):
         candidates += [(freq, length, seq) for length, seq in conn.execute(
             "SELECT p.length, p.seq FROM scry_postings p JOIN scry_docs d ON d.seq = p.seq "
-            f"WHERE p.term = ? AND p.freq = ? AND {eligible} ORDER BY p.length, p.seq LIMIT ?",
-            (word, freq, *args, limit))]
+            f"WHERE p.term = ? AND p.freq2 = ? AND {eligible} ORDER BY p.length, p.seq LIMIT ?",
+            (word, freq * 2, *args, limit))]
     idf, avgdl = _idf(n_row, _index.doc_frequency(conn, word)), n_token / n_row
     scored = sorted((-1.0 * _bm25_one(idf, f, length, avgdl), seq) for f, length, seq in candidates)[:limit]
     if not scored:
