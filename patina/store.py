@@ -18,7 +18,7 @@ from patina.errors import DatabaseError
 from patina.events import Event, canonical_json
 
 # Bump when the meaning of stored rows changes; a database of another version is rebuilt.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 SCHEMA_DIR = os.path.join(os.path.dirname(__file__), "schema")

@@ -88,7 +88,7 @@ def test_add_change_rename_delete_emit_exact_events(repo, scrape):
     repo.commit("drop h", {"src/b.py": "\n\n" + V1})
     _, rows = scrape(repo.path)
     assert code_rows(rows)[16] == ("code.removed", "src/b.py::h",
-                                   {"file": "src/b.py", "kind": "function", "name": "h"})
+                                   {"kind": "function", "name": "h"})
     assert summary(rows)[17:] == [("code.function", "src/b.py::f")]  # its parameters changed back
     repo.commit("delete", {"src/b.py": None})
     result, rows = scrape(repo.path)
@@ -98,12 +98,12 @@ def test_add_change_rename_delete_emit_exact_events(repo, scrape):
     assert result.warnings == []
 
 
-def test_event_timestamp_is_the_commits_and_payload_has_file(repo, scrape):
+def test_event_timestamp_is_the_commits_and_the_file_is_source_file_not_in_the_payload(repo, scrape):
     sha = repo.commit("add", {"m.py": "X_MAX = 1\n"}, when=1_700_000_000)
     _, rows = scrape(repo.path)
     const = [r for r in rows if r[1] == "code.constant"][0]
     assert const[2] == "2023-11-14T22:13:20Z" and const[4] == "m.py"
-    assert json.loads(const[5]) == {"file": "m.py", "kind": "constant", "name": "X_MAX",
+    assert json.loads(const[5]) == {"kind": "constant", "name": "X_MAX",
                                     "qualified_name": "X_MAX", "type": None, "body_hash": body_hash(b"X_MAX = 1")}
     assert sha
 

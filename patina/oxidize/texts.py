@@ -65,8 +65,8 @@ def split_identifier(name: str) -> str:
     return " ".join(w for p in parts if p for w in _CAMEL.split(p) if w)
 
 
-def code_text(event_type: str, data: dict, max_chars: int = MAX_CHARS) -> str | None:
-    """The text of a code definition event, or None when it names nothing."""
+def code_text(event_type: str, data: dict, file: str | None = None, max_chars: int = MAX_CHARS) -> str | None:
+    """The text of a code definition event (in ``file``, its source_file), or None when it names nothing."""
     name = data.get("qualified_name") or data.get("name")
     if not isinstance(name, str) or not name:
         return None
@@ -77,8 +77,8 @@ def code_text(event_type: str, data: dict, max_chars: int = MAX_CHARS) -> str | 
         text += "(" + ", ".join(str(p) for p in params) + ")"
     if isinstance(data.get("return_type"), str):
         text += f" -> {data['return_type']}"
-    if isinstance(data.get("file"), str):
-        text += f"\nin {data['file']}"
+    if file:
+        text += f"\nin {file}"
     return text[:max_chars]
 
 
@@ -87,13 +87,13 @@ def code_docs(conn: sqlite3.Connection, *, after_seq: int = 0, through: int | No
     """Code definition events after ``after_seq`` (through ``through``), by seq, as documents."""
     from patina import store
 
-    for seq, event_type, ts, source_id, _file, raw in store.events(conn, after_seq, CODE_TYPES, through=through,
+    for seq, event_type, ts, source_id, file, raw in store.events(conn, after_seq, CODE_TYPES, through=through,
                                                                  by_type=True):
         try:
             data = json.loads(raw)
         except ValueError:
             continue
-        text = code_text(event_type, data, max_chars) if isinstance(data, dict) else None
+        text = code_text(event_type, data, file, max_chars) if isinstance(data, dict) else None
         if text:
             yield Doc(seq, "code", source_id, ts, text)
 

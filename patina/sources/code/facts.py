@@ -78,16 +78,14 @@ def source_id(path: str, event: str, key: str) -> str:
 def fact_event(path: str, event: str, key: str, data: dict[str, Any], timestamp: str,
                previous: dict[str, Any] | None = None) -> Event:
     """A new or changed fact; ``previous``: the changed fields' old values (a change, not an addition)."""
-    payload = {"file": path, **data}
-    if previous is not None:
-        payload["previous"] = previous
+    payload = {**data} if previous is None else {**data, "previous": previous}
     return Event(event, timestamp, source_id(path, event, key), path, payload)
 
 
 def removed_event(path: str, event: str, key: str, timestamp: str) -> Event:
     kind = event.split(".", 1)[1]
     return Event(REMOVED_EVENT, timestamp, source_id(path, event, key), path,
-                 {"file": path, "kind": kind, "name": key if event != FILE_EVENT else path})
+                 {"kind": kind, "name": key if event != FILE_EVENT else path})
 
 
 Facts = dict[tuple[str, str], dict[str, Any]]
