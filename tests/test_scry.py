@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sqlite3
 
+import hypothesis
 import pytest
 
 from gitutil import db_path, patina
@@ -247,8 +248,8 @@ def test_truncate_equals_rebuild_of_the_prefix():
     events = _history()
     conn = new_db(events)
     keep = 40
+    SearchIndex().truncate(conn, keep)  # as the pipeline does: while the events to undo are in the log
     store.truncate(conn, keep)
-    SearchIndex().truncate(conn, keep)
     prefix = new_db(events[:keep])
     assert scry_index.digest(conn) == scry_index.digest(prefix)
     assert scry_index.check(conn) is None
@@ -467,8 +468,8 @@ def test_postings_hold_exactly_the_common_words_incrementally_and_after_truncate
     assert {"patina", "session", "log", "index", "filler"} <= crossed and "zebra" in crossed
     assert _postings(conn) == _postings(new_db(events))  # incremental == built at once
     for keep in (150, 60, 20):  # back down: words fall under HOT_DF and lose their postings
+        SearchIndex().truncate(conn, keep)  # the pipeline's order: before the cut
         store.truncate(conn, keep)
-        SearchIndex().truncate(conn, keep)
         assert _postings(conn) == _reference_postings(conn) == _postings(new_db(events[:keep]))
     assert scry_index.digest(conn) == scry_index.digest(new_db(events[:20]))
 
@@ -567,3 +568,35 @@ def test_tokenize_matches_the_index():
     assert f"tokenize = '{TOKENIZE}'" in store.schema_sql()
     assert query_tokens("Sessions") == ["session"]
     assert query_tokens("naïve") == ["naiv"]
+
+
+# --- a commit's text is read from its message in the log ---------------------------------------
+
+COMMIT_MESSAGES = ["subject only", "  subject\n\n  body line\n  more\n\n", "sübject ünïcode 🎉\r\n\r\nbödy 🎉 end\t",
+                   "\u2028 unicode space first\u00a0\nrest\u2029", "nul \x00 inside\n\nbody", "x\ny",
+                   "subject\n\n\n", "\x1c\x1dsep chars\x1e\nbody\x1f", "a\n" + "é" * 3000]
+
+
+@pytest.mark.parametrize("message", COMMIT_MESSAGES)
+def test_a_commits_document_is_cut_from_its_message_exactly(message):
+    conn = new_db([commit("c" * 40, message)])
+    want = scry_index.doc_for(1, "git.commit", "2025-11-20T09:00:00Z", "c" * 40, None, {"message": message})
+    assert conn.execute("SELECT content, detail FROM scry_docs").fetchall() == [(want.content, want.detail)]
+    stored = conn.execute("SELECT content, detail FROM scry_items").fetchone()
+    assert stored == ((want.content, want.detail) if "\x00" in message else (None, None))  # text stored once
+    assert scry_index.check(conn) is None  # FTS5 re-reads the view: it holds what was indexed
+    assert search_db(conn, query_terms(want.content.split()[0]), limit=5, tag="P")[0].content == want.content
+
+
+@hypothesis.given(hypothesis.strategies.text(min_size=1, max_size=60))
+@hypothesis.settings(max_examples=150, deadline=None)
+def test_any_commit_message_is_cut_from_the_log_as_python_cuts_it(message):
+    doc = scry_index.doc_for(1, "git.commit", "2025-11-20T09:00:00Z", "c" * 40, None, {"message": message})
+    if doc is None or doc.span is None:
+        return
+    conn = sqlite3.connect(":memory:")
+    a, n, b, m = doc.span
+    got = conn.execute("SELECT substr(? ->> '$.m', ?, ?), substr(? ->> '$.m', ?, ?)",
+                       (json.dumps({"m": message}, ensure_ascii=False), a, n,
+                        json.dumps({"m": message}, ensure_ascii=False), b, m)).fetchone()
+    assert got == (doc.content, doc.detail)

@@ -2,20 +2,34 @@
 -- One row per event that carries knowledge, keyed by the event's seq. Rows are a pure
 -- function of the log: removed items are kept, marked with the seq of the event that
 -- removed them, so `scry --until` can still see what was known before the removal.
-CREATE TABLE IF NOT EXISTS scry_docs (
+-- A commit's text is not copied: its row holds where subject and body are in the commit's
+-- message (the log has it), and the view scry_docs reads them from there.
+CREATE TABLE IF NOT EXISTS scry_items (
     seq INTEGER PRIMARY KEY,        -- the event that recorded it
     type TEXT NOT NULL,             -- decision|pattern|work|context|observation|goal|commit|note
     origin TEXT NOT NULL,           -- session id, commit sha, or persona note id
     timestamp TEXT NOT NULL,        -- the event's timestamp (UTC)
     source_file TEXT,               -- the session file, when there is one
-    content TEXT NOT NULL,          -- the text shown and searched
-    detail TEXT NOT NULL,           -- the item's elaboration (rest of a commit message, ...)
+    content TEXT,                   -- the text shown and searched; NULL: in the message (below)
+    detail TEXT,                    -- the item's elaboration; NULL: in the message (below)
     context TEXT NOT NULL,          -- section, activity heading, tags: searched with a lower weight
     item_key TEXT,                  -- a session item's key (data.key), what revisions name
-    removed_seq INTEGER             -- seq of the event that removed it; NULL while current
+    removed_seq INTEGER,            -- seq of the event that removed it; NULL while current
+    content_at INTEGER,             -- with content NULL: substr(message, content_at, content_len)
+    content_len INTEGER,
+    detail_at INTEGER,              -- with detail NULL: substr(message, detail_at, detail_len)
+    detail_len INTEGER
 );
-CREATE INDEX IF NOT EXISTS idx_scry_docs_origin ON scry_docs(origin, item_key);
-CREATE INDEX IF NOT EXISTS idx_scry_docs_removed ON scry_docs(removed_seq) WHERE removed_seq IS NOT NULL;
+CREATE INDEX IF NOT EXISTS idx_scry_items_origin ON scry_items(origin, item_key);
+CREATE INDEX IF NOT EXISTS idx_scry_items_removed ON scry_items(removed_seq) WHERE removed_seq IS NOT NULL;
+
+-- The documents as they are searched and shown (what FTS5 reads as its content table).
+CREATE VIEW IF NOT EXISTS scry_docs AS
+SELECT i.seq, i.type, i.origin, i.timestamp, i.source_file,
+       coalesce(i.content, substr(e.data ->> '$.message', i.content_at, i.content_len)) AS content,
+       coalesce(i.detail, substr(e.data ->> '$.message', i.detail_at, i.detail_len)) AS detail,
+       i.context, i.item_key, i.removed_seq
+FROM scry_items i LEFT JOIN eventlog e ON e.seq = i.seq AND i.content_at IS NOT NULL;
 
 -- BM25 full-text index over scry_docs (external content: the text is stored once, above).
 -- Its tokenizer is also patina.scry.index.TOKENIZE (the postings below tokenize the same way).

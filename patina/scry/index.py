@@ -1,4 +1,4 @@
-"""The search index: a materializer that folds knowledge events into ``scry_docs``/``scry_fts``.
+"""The search index: a materializer that folds knowledge events into ``scry_items``/``scry_fts``.
 
 Indexed: session items (decision, pattern, work, context, observation), session goals,
 commit messages, and persona notes (in the persona database, which has the same schema).
@@ -42,6 +42,9 @@ class Doc(NamedTuple):
     detail: str
     context: str
     item_key: str | None = None
+    # A commit's (content start, content length, detail start, detail length) in its message,
+    # 1-based as SQL's substr counts: the row stores these instead of the text (None: the text).
+    span: tuple[int, int, int, int] | None = None
 
 
 def _text(value: Any) -> str:
@@ -65,11 +68,14 @@ def doc_for(seq: int, event_type: str, timestamp: str, source_id: str, source_fi
             data: dict[str, Any]) -> Doc | None:
     """The document an event contributes, or None (nothing to search in it)."""
     if event_type == "git.commit":
-        message = _text(data.get("message"))
+        raw = data.get("message")
+        message = _text(raw)
         subject, _, body = message.partition("\n")
-        if not subject.strip():
+        content, detail = subject.strip(), body.strip()
+        if not content:
             return None
-        return Doc(seq, "commit", source_id, timestamp, None, subject.strip(), body.strip(), "")
+        span = _span(raw, content, detail) if isinstance(raw, str) else None
+        return Doc(seq, "commit", source_id, timestamp, None, content, detail, "", None, span)
     if event_type == "persona.note":
         content = _text(data.get("content"))
         if not content:
@@ -92,6 +98,29 @@ def doc_for(seq: int, event_type: str, timestamp: str, source_id: str, source_fi
         return Doc(seq, item_type, source_id, timestamp, source_file, content, _text(data.get("detail")), context,
                    _text(data.get("key")) or None)
     return None
+
+
+def _span(message: str, content: str, detail: str) -> tuple[int, int, int, int] | None:
+    """Where ``content`` (the stripped first line of the stripped message) and ``detail`` (the
+    stripped rest) are in ``message``, as SQL's substr() takes them; None when SQL could not cut
+    them out alike (a NUL ends SQLite's text functions; lone surrogates are not UTF-8)."""
+    if "\x00" in message or not (message.isascii() or _is_utf8(message)):
+        return None
+    start = len(message) - len(message.lstrip())
+    at = message.find(content, start)
+    after = at + len(content)
+    detail_at = message.find(detail, after) if detail else after
+    if at < 0 or detail_at < 0 or message[at:after] != content:
+        return None
+    return at + 1, len(content), detail_at + 1, len(detail)
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 class Removal(NamedTuple):
@@ -230,30 +259,32 @@ def doc_frequency(conn: sqlite3.Connection, term: str) -> int:
 
 
 class SearchIndex:
-    """Materializer for ``scry_docs`` + ``scry_fts`` + ``scry_postings`` (see patina/schema/50_scry.sql)."""
+    """Materializer for ``scry_items`` (read through the view ``scry_docs``) + ``scry_fts`` +
+    ``scry_postings`` (see patina/schema/50_scry.sql)."""
 
     name = "scry"
-    tables = ("scry_docs", "scry_fts", "scry_words", "scry_postings")
+    tables = ("scry_items", "scry_fts", "scry_words", "scry_postings")
     incremental = True
 
     def reset(self, conn: sqlite3.Connection) -> None:
         conn.execute("INSERT INTO scry_fts(scry_fts) VALUES ('delete-all')")
-        conn.execute("DELETE FROM scry_docs")
+        conn.execute("DELETE FROM scry_items")
         conn.execute("DELETE FROM scry_words")
         conn.execute("DELETE FROM scry_postings")
 
     def truncate(self, conn: sqlite3.Connection, keep_through: int) -> None:
         """Undo every event after ``keep_through`` (cheaper than reset + absorb from 0): the
-        pipeline calls it when the log is truncated for a replay."""
+        pipeline calls it when the log is truncated for a replay, before the cut (a commit's
+        text, which FTS5 needs to delete it, is read from its event)."""
         self._delete(conn, conn.execute(f"SELECT seq, {', '.join(FTS_COLUMNS)} FROM scry_docs WHERE seq > ?",
                                         (keep_through,)).fetchall())
-        conn.execute("UPDATE scry_docs SET removed_seq = NULL WHERE removed_seq > ?", (keep_through,))
+        conn.execute("UPDATE scry_items SET removed_seq = NULL WHERE removed_seq > ?", (keep_through,))
 
     def absorb(self, conn: sqlite3.Connection, after_seq: int) -> None:
         from patina import store
 
         rows = store.events(conn, after_seq, INDEXED_EVENTS, by_type=True).fetchall()
-        batch: list[Doc] = []  # documents not yet in scry_docs (a revision needs them there)
+        batch: list[Doc] = []  # documents not yet in scry_items (a revision needs them there)
         text: list[tuple[int, str, str, str]] = []  # ... and not yet in scry_fts / scry_postings
         for seq, event_type, timestamp, source_id, source_file, raw in rows:
             try:
@@ -281,8 +312,10 @@ class SearchIndex:
     @staticmethod
     def _insert(conn: sqlite3.Connection, docs: list[Doc]) -> None:
         conn.executemany(
-            "INSERT INTO scry_docs(seq, type, origin, timestamp, source_file, content, detail, context, item_key) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", docs)
+            "INSERT INTO scry_items(seq, type, origin, timestamp, source_file, content, detail, context, item_key, "
+            "content_at, content_len, detail_at, detail_len) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(*d[:5], d.content, d.detail, d.context, d.item_key, None, None, None, None) if d.span is None else
+             (*d[:5], None, None, d.context, d.item_key, *d.span) for d in docs])
 
     @staticmethod
     def _index(conn: sqlite3.Connection, rows: list[tuple[int, str, str, str]]) -> None:
@@ -301,7 +334,7 @@ class SearchIndex:
             return
         conn.executemany("INSERT INTO scry_fts(scry_fts, rowid, content, detail, context) "
                          "VALUES ('delete', ?, ?, ?, ?)", rows)
-        conn.executemany("DELETE FROM scry_docs WHERE seq = ?", [(r[0],) for r in rows])
+        conn.executemany("DELETE FROM scry_items WHERE seq = ?", [(r[0],) for r in rows])
         with tokenized(rows) as tok:
             _update_postings(conn, tok, added=False)
 
@@ -313,12 +346,12 @@ class SearchIndex:
         for r in removals:
             if r.key is not None:
                 conn.execute(
-                    "UPDATE scry_docs SET removed_seq = ? WHERE origin = ? AND item_key = ? "
+                    "UPDATE scry_items SET removed_seq = ? WHERE origin = ? AND item_key = ? "
                     "AND source_file IS ? AND removed_seq IS NULL AND seq < ?",
                     (seq, session_id, r.key, source_file, seq))
             else:
                 conn.execute(
-                    "UPDATE scry_docs SET removed_seq = ? WHERE origin = ? AND type = ? AND content = ? "
+                    "UPDATE scry_items SET removed_seq = ? WHERE origin = ? AND type = ? AND content = ? "
                     "AND source_file IS ? AND removed_seq IS NULL AND seq < ?",
                     (seq, session_id, r.type, r.content, source_file, seq))
 

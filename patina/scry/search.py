@@ -171,10 +171,13 @@ def _ranked(conn: sqlite3.Connection, expression: str, where: str | None, args: 
             f"(SELECT seq FROM scry_docs WHERE removed_seq IS NOT NULL) ORDER BY r, rowid LIMIT ?) t "
             f"JOIN scry_docs d ON d.seq = t.seq ORDER BY t.r, t.seq",
             (expression, *only_args, limit)).fetchall()
+    # Ranked on the documents' metadata alone; only the top rows read their text (a commit's
+    # is cut from its message in the log).
     return conn.execute(
-        f"SELECT {_COLUMNS}, bm25(scry_fts, {weights}) AS r, d.removed_seq "
+        f"SELECT {_COLUMNS}, t.r, d.removed_seq FROM (SELECT d.seq AS seq, bm25(scry_fts, {weights}) AS r "
         f"FROM scry_fts JOIN scry_docs d ON d.seq = scry_fts.rowid "
-        f"WHERE scry_fts MATCH ?{only_sql} AND {where} ORDER BY r, d.seq LIMIT ?",
+        f"WHERE scry_fts MATCH ?{only_sql} AND {where} ORDER BY r, d.seq LIMIT ?) t "
+        f"JOIN scry_docs d ON d.seq = t.seq ORDER BY t.r, t.seq",
         (expression, *only_args, *args, limit),
     ).fetchall()
 
