@@ -19,7 +19,14 @@ class Event(NamedTuple):
     timestamp: str  # UTC, "YYYY-MM-DDTHH:MM:SSZ" (see utc_timestamp)
     source_id: str  # what the event is about: a sha, a session id, "path::name"
     source_file: str | None  # repository-relative path, or None
-    data: dict[str, Any]  # JSON-able payload; encoded with canonical_json
+    data: dict[str, Any]  # JSON-able payload; encoded with canonical_json (or a RawJSON: encoded already)
+
+
+class RawJSON(str):
+    """A payload already in canonical JSON (the code source caches its payloads encoded):
+    :func:`canonical_json` gives it back as it is."""
+
+    __slots__ = ()
 
 
 # json.dumps with these options builds a new encoder per call; every event goes through here.
@@ -31,6 +38,8 @@ def canonical_json(value: Any) -> str:
 
     The same value always gives the same string, on every machine.
     """
+    if value.__class__ is RawJSON:
+        return str.__str__(value)
     return _CANONICAL.encode(value)
 
 

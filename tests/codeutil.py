@@ -80,7 +80,7 @@ def facts_of(path: str, source: bytes | str, config: dict | None = None) -> list
     if facts is None or not isinstance(facts, dict):
         raise AssertionError(f"no facts for {path}: {engine.warnings}")
     events = diff_events(path, {}, facts, "1970-01-01T00:00:00Z")
-    out = [{"event_type": e.event_type, "source_id": e.source_id, "data": e.data} for e in events]
+    out = [{"event_type": e.event_type, "source_id": e.source_id, "data": json.loads(canonical_json(e.data))} for e in events]
     return sorted(out, key=lambda r: (r["event_type"], r["source_id"]))
 
 
@@ -153,7 +153,7 @@ def head_state(git_dir: str, commit: str, config: dict | None = None) -> dict[tu
         out: dict[tuple[str, str], dict[str, Any]] = {}
         for path, facts in hist.tree_facts(ctx, commit).items():  # type: ignore[arg-type]
             for ev in diff_events(path, {}, facts, ""):
-                out[(ev.event_type, ev.source_id)] = ev.data
+                out[(ev.event_type, ev.source_id)] = json.loads(canonical_json(ev.data))
         return out
     finally:
         reader.close()

@@ -26,7 +26,8 @@ import sys
 import zlib
 from typing import Any, Iterable
 
-FORMAT = f"z{marshal.version}-py{sys.version_info[0]}.{sys.version_info[1]}"
+# d2: deltas hold their payloads encoded (facts.Delta)
+FORMAT = f"z{marshal.version}-py{sys.version_info[0]}.{sys.version_info[1]}-d2"
 # Rows go in rowid order (full pages, no overflow waste of a WITHOUT ROWID b-tree of large rows);
 # the key is the binary object ids + language and version, unique-indexed.
 LAYOUT = 2  # PRAGMA user_version: a file of another layout is emptied and made again

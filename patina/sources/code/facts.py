@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable, TypedDict
 
-from patina.events import Event
+from patina.events import Event, RawJSON, canonical_json
 
 # Capture kind (``@definition.<kind>``) -> event type; None = scope only (qualifies, no fact).
 KIND_EVENT: dict[str, str | None] = {
@@ -75,11 +75,16 @@ def source_id(path: str, event: str, key: str) -> str:
     return path if event == FILE_EVENT else f"{path}::{key}"
 
 
-def fact_event(path: str, event: str, key: str, data: dict[str, Any], timestamp: str,
-               previous: dict[str, Any] | None = None) -> Event:
-    """A new or changed fact; ``previous``: the changed fields' old values (a change, not an addition)."""
-    payload = {**data} if previous is None else {**data, "previous": previous}
-    return Event(event, timestamp, source_id(path, event, key), path, payload)
+def payload(data: dict[str, Any], previous: dict[str, Any] | None = None) -> str:
+    """A new or changed fact's payload in canonical JSON (a plain str: deltas are marshalled);
+    ``previous``: the changed fields' old values (a change, not an addition). Path-free: the
+    file is the event's source_file."""
+    return canonical_json(data if previous is None else {**data, "previous": previous})
+
+
+def fact_event(path: str, event: str, key: str, encoded: str, timestamp: str) -> Event:
+    """A new or changed fact (its payload from :func:`payload`)."""
+    return Event(event, timestamp, source_id(path, event, key), path, RawJSON(encoded))
 
 
 def removed_event(path: str, event: str, key: str, timestamp: str) -> Event:
@@ -89,32 +94,33 @@ def removed_event(path: str, event: str, key: str, timestamp: str) -> Event:
 
 
 Facts = dict[tuple[str, str], dict[str, Any]]
-# A change of one file's facts without the file: ("-", event, key, None, None) for a removal,
-# ("+", event, key, data, previous) for a new (previous None) or changed fact. Plain tuples:
-# they are cached and sent between processes.
-Delta = list[tuple[str, str, str, Any, Any]]
+# A change of one file's facts without the file: ("-", event, key, None) for a removal,
+# ("+", event, key, payload) for a new or changed fact, its payload in canonical JSON (encoded
+# once, where the delta is made: often a worker process; a warm build only copies it). Plain
+# tuples: they are cached and sent between processes.
+Delta = list[tuple[str, str, str, str | None]]
 
 
 def delta(old: Facts, new: Facts) -> Delta:
     """What changed from ``old`` to ``new``: removals first, then new or changed facts, each
     sorted by key. A changed fact carries the old values of the fields that changed."""
-    out: Delta = [("-", event, key, None, None) for event, key in sorted(set(old) - set(new))]
+    out: Delta = [("-", event, key, None) for event, key in sorted(set(old) - set(new))]
     for event, key in sorted(new):
         data = new[(event, key)]
         before = old.get((event, key))
         if before is None:
-            out.append(("+", event, key, data, None))
+            out.append(("+", event, key, payload(data)))
         elif before != data:
             changed = {f: before.get(f) for f in sorted(set(before) | set(data)) if before.get(f) != data.get(f)}
-            out.append(("+", event, key, data, changed))
+            out.append(("+", event, key, payload(data, changed)))
     return out
 
 
 def events_of(path: str, change: Delta, timestamp: str) -> list[Event]:
     """The events of a delta for ``path``."""
     return [removed_event(path, event, key, timestamp) if op == "-"
-            else fact_event(path, event, key, data, timestamp, previous)
-            for op, event, key, data, previous in change]
+            else fact_event(path, event, key, encoded, timestamp)
+            for op, event, key, encoded in change]
 
 
 def diff_events(path: str, old: Facts, new: Facts, timestamp: str) -> list[Event]:
