@@ -273,13 +273,18 @@ def fold_facts(conn: sqlite3.Connection, path: str, prefix: str) -> dict[tuple[s
     """
     import json
 
+    # The source_id index's two ranges (a source_file condition in SQL would turn the plan to the
+    # event-type index: every fact of the source); another file whose name starts with this
+    # path and "::" is told apart by source_file.
     rows = conn.execute(
-        "SELECT event_type, source_id, data FROM eventlog WHERE (source_id = ? OR "
-        "(source_id >= ? AND source_id < ?)) AND source_file = ? AND event_type >= ? AND event_type < ? ORDER BY seq",
-        (path, path + "::", path + ":;", path, prefix + ".", prefix + "/"))
+        "SELECT event_type, source_id, source_file, data FROM eventlog WHERE (source_id = ? OR "
+        "(source_id >= ? AND source_id < ?)) AND event_type >= ? AND event_type < ? ORDER BY seq",
+        (path, path + "::", path + ":;", prefix + ".", prefix + "/"))
     removed = f"{prefix}.removed"
     facts: dict[tuple[str, str], dict] = {}
-    for event, sid, data in rows:
+    for event, sid, file, data in rows:
+        if file != path:
+            continue
         key = "" if sid == path else sid[len(path) + 2:]
         payload = json.loads(data)
         if event == removed:

@@ -13,7 +13,7 @@ import pytest
 
 from codeutil import current_state, facts_of, head_state, lines_of
 
-from patina import repo as patina_repo
+from patina import repo as patina_repo, store
 from patina.config import Config, validate
 from patina.sources.base import FileChange
 from patina.sources.code import CodeSource, languages
@@ -596,6 +596,11 @@ def test_positions_of_a_file_whose_name_starts_with_another_files_name_and_colon
     scrape(repo.path)
     got = [r for r in _positions(repo.path) if r[1] == "code.function"]
     assert got == [("m.py::f", "code.function", "m.py", 3, 4), ("m.py::z.py::g", "code.function", "m.py::z.py", 1, 2)]
+    conn = sqlite3.connect(patina_repo.discover(str(repo.path)).db_path)
+    try:
+        assert sorted(store.fold_facts(conn, "m.py", "code")) == [("code.file", ""), ("code.function", "f")]
+    finally:
+        conn.close()
 
 
 def test_a_cache_file_of_an_earlier_layout_is_made_again_and_used(repo, scrape):
