@@ -133,18 +133,53 @@ class BlobReader:
         self._proc: subprocess.Popen[bytes] | None = None
         self.bytes_read = 0
 
-    def __call__(self, oid: str) -> bytes | None:
-        if not oid or oid == "0" * len(oid):
-            return None
+    def _process(self) -> subprocess.Popen[bytes]:
         if self._proc is None:
             self._proc = subprocess.Popen(
                 git_argv(self.git_dir, ["cat-file", "--batch"]),
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=git_env(),
             )
-        proc = self._proc
+        return self._proc
+
+    def __call__(self, oid: str) -> bytes | None:
+        if not oid or oid == "0" * len(oid):
+            return None
+        proc = self._process()
         assert proc.stdin and proc.stdout
         proc.stdin.write(oid.encode() + b"\n")
         proc.stdin.flush()
+        return self._answer()
+
+    def many(self, oids: Sequence[str]) -> dict[str, bytes | None]:
+        """Several blobs in one stream: every request is written at once (from a thread, so
+        neither side waits on a full pipe) and the answers read in turn. On a busy machine a
+        round trip per blob waits for git to be scheduled each time; this waits once."""
+        import threading
+
+        wanted = list(dict.fromkeys(o for o in oids if o and o != "0" * len(o)))
+        if not wanted:
+            return {}
+        proc = self._process()
+        assert proc.stdin and proc.stdout
+        request = b"".join(o.encode() + b"\n" for o in wanted)
+
+        def write() -> None:
+            try:
+                proc.stdin.write(request)  # type: ignore[union-attr]
+                proc.stdin.flush()  # type: ignore[union-attr]
+            except (BrokenPipeError, OSError, ValueError):
+                pass
+
+        writer = threading.Thread(target=write, daemon=True)
+        writer.start()
+        try:
+            return {oid: self._answer() for oid in wanted}
+        finally:
+            writer.join()
+
+    def _answer(self) -> bytes | None:
+        proc = self._proc
+        assert proc is not None and proc.stdout
         header = proc.stdout.readline()
         parts = header.split()
         if len(parts) != 3 or parts[1] != b"blob":

@@ -623,3 +623,34 @@ def test_a_cache_file_of_an_earlier_layout_is_made_again_and_used(repo, scrape):
     finally:
         conn.close()
     assert [r[1] for r in first if r[1].startswith("code.")]
+
+
+def test_blobs_read_in_one_stream_give_the_same_deltas_as_one_by_one(repo):
+    """Engine.run_all reads the blobs of its jobs in one stream (BlobReader.many): the same
+    bytes as one request at a time (a missing object is None), the same deltas, and a path's
+    old version read only when its state does not hold it."""
+    from patina import gitcmd
+    from patina.sources.code import history
+
+    blobs = {}
+    for n in range(1, 5):
+        repo.commit(str(n), {"a.py": "\n" * n + f"def f{n}(x):\n    g(x)\n", "b.py": f"X = {n}\n"})
+        blobs[n] = {p: repo.git("rev-parse", f"HEAD:{p}").strip() for p in ("a.py", "b.py")}
+    git_dir = os.path.join(str(repo.path), ".git")
+    reader = gitcmd.BlobReader(git_dir)
+    try:
+        missing = "1" * 40
+        oids = [blobs[1]["a.py"], blobs[2]["b.py"], missing, blobs[1]["a.py"], history.ZERO_OID]
+        assert reader.many(oids) == {o: reader(o) for o in oids if o != history.ZERO_OID}
+        assert reader.many(oids)[missing] is None and reader.many([]) == {}
+        jobs = [history.Job("a.py", "python", history.ZERO_OID, blobs[1]["a.py"])]
+        jobs += [history.Job(p, "python", blobs[n][p], blobs[n + 1][p]) for n in (1, 2, 3) for p in ("a.py", "b.py")]
+        jobs.append(history.Job("b.py", "python", blobs[4]["b.py"], history.ZERO_OID))
+        one = history.Engine(reader, 1 << 20)
+        streamed = history.Engine(reader, 1 << 20)
+        a, b = ({n: blobs[n][p] for n in blobs} for p in ("a.py", "b.py"))
+        assert streamed._reads(jobs) == [a[1], a[2], b[1], b[2], a[3], b[3], a[4], b[4]]  # b.py's old once
+        assert streamed.run_all(jobs) == [one.run(j) for j in jobs]
+        assert all(streamed.run_all(jobs)) and len(one.paths) == 1  # deltas all there; b.py deleted
+    finally:
+        reader.close()
