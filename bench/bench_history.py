@@ -33,7 +33,7 @@ from common import PY, clean_env, table, timed  # noqa: E402
 # method's cProfile name. A stage's CPU is the cumulative time of its outermost such frames.
 STAGES = [
     ("git", [("git", "parse_log"), ("git", "read_graph"), ("git", "iter_records"), ("update", "_shared_base")]),
-    ("blob reads", [("gitcmd", "__call__")]),
+    ("blob reads", [("gitcmd", "__call__"), ("gitcmd", "many")]),
     ("parse", ["'parse' of 'tree_sitter.Parser'"]),
     ("query", ["'matches' of 'tree_sitter.QueryCursor'", "'captures' of 'tree_sitter.QueryCursor'"]),
     # facts: building them from the query matches (incremental._Build.run, or extract's builder

@@ -174,6 +174,9 @@ class BlobReader:
         writer.start()
         try:
             return {oid: self._answer() for oid in wanted}
+        except BaseException:
+            self._stop()  # answers may be left unread: the next request starts a new cat-file
+            raise
         finally:
             writer.join()
 
@@ -182,13 +185,21 @@ class BlobReader:
         assert proc is not None and proc.stdout
         header = proc.stdout.readline()
         parts = header.split()
-        if len(parts) != 3 or parts[1] != b"blob":
-            return None  # "<oid> missing" (or not a blob)
+        if len(parts) != 3:
+            return None  # "<oid> missing"
         size = int(parts[2])
         data = proc.stdout.read(size)
         proc.stdout.read(1)  # the newline after the content
+        if parts[1] != b"blob":
+            return None  # another kind of object: read past it, so the next answer is in step
         self.bytes_read += size
         return data
+
+    def _stop(self) -> None:
+        if self._proc is not None:
+            self._proc.kill()
+            self._proc.wait()
+            self._proc = None
 
     def close(self) -> None:
         if self._proc is not None:

@@ -643,6 +643,9 @@ def test_blobs_read_in_one_stream_give_the_same_deltas_as_one_by_one(repo):
         oids = [blobs[1]["a.py"], blobs[2]["b.py"], missing, blobs[1]["a.py"], history.ZERO_OID]
         assert reader.many(oids) == {o: reader(o) for o in oids if o != history.ZERO_OID}
         assert reader.many(oids)[missing] is None and reader.many([]) == {}
+        tree = repo.git("rev-parse", "HEAD^{tree}").strip()  # not a blob: None, and the stream stays in step
+        assert reader.many([tree, blobs[3]["b.py"]]) == {tree: None, blobs[3]["b.py"]: b"X = 3\n"}
+        assert reader(tree) is None and reader(blobs[4]["b.py"]) == b"X = 4\n"
         jobs = [history.Job("a.py", "python", history.ZERO_OID, blobs[1]["a.py"])]
         jobs += [history.Job(p, "python", blobs[n][p], blobs[n + 1][p]) for n in (1, 2, 3) for p in ("a.py", "b.py")]
         jobs.append(history.Job("b.py", "python", blobs[4]["b.py"], history.ZERO_OID))

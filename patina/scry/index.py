@@ -110,7 +110,7 @@ def _span(message: str, content: str, detail: str) -> tuple[int, int, int, int] 
     at = message.find(content, start)
     after = at + len(content)
     detail_at = message.find(detail, after) if detail else after
-    if at < 0 or detail_at < 0 or message[at:after] != content:
+    if at < 0 or detail_at < 0:
         return None
     return at + 1, len(content), detail_at + 1, len(detail)
 
@@ -171,13 +171,14 @@ class Tokenized:
         return self._conn.execute("SELECT term, doc FROM r ORDER BY term").fetchall()
 
     def postings(self, words: Iterable[str]) -> Iterator[tuple[str, float, int, int]]:
-        """(word, weighted frequency, document length, seq) for ``words``, by word and seq."""
+        """(word, twice the weighted frequency, document length, seq) for ``words``, by word and seq."""
         return read_postings(self._conn, "v", "t_docsize", words)
 
 
 def read_postings(conn: sqlite3.Connection, vocab: str, docsize: str,
                   words: Iterable[str]) -> Iterator[tuple[str, float, int, int]]:
-    """(word, weighted frequency, document length, seq) rows of ``words``, by word and seq, from
+    """(word, twice the weighted frequency, document length, seq) rows of ``words``, by word and
+    seq (scry_postings' columns: doubling a float is exact), from
     an FTS5 table's instance vocabulary and docsize records (FTS5's own document lengths)."""
     counts = ", ".join(f"sum(v.col = '{c}')" for c in FTS_COLUMNS)
     freqs: dict[tuple[int, ...], float] = {}
@@ -189,7 +190,7 @@ def read_postings(conn: sqlite3.Connection, vocab: str, docsize: str,
             key = tuple(key)
             freq = freqs.get(key)
             if freq is None:
-                freq = freqs[key] = weighted_freq(key)
+                freq = freqs[key] = weighted_freq(key) * 2
             length = lengths.get(size)
             if length is None:
                 length = lengths[size] = sum(_varints(size))
@@ -392,7 +393,7 @@ def _update_postings(conn: sqlite3.Connection, docs: Tokenized, *, added: bool) 
             changed.append(word)
     if not changed:
         return
-    rows = [(w, f * 2, n, seq) for w, f, n, seq in docs.postings(changed)]
+    rows = list(docs.postings(changed))
     if added:
         conn.executemany("INSERT INTO scry_postings(term, freq2, length, seq) VALUES (?, ?, ?, ?)", rows)
     else:
@@ -402,8 +403,7 @@ def _update_postings(conn: sqlite3.Connection, docs: Tokenized, *, added: bool) 
 def _backfill(conn: sqlite3.Connection, word: str) -> None:
     """All postings of ``word``, read back from the FTS index itself."""
     conn.executemany("INSERT INTO scry_postings(term, freq2, length, seq) VALUES (?, ?, ?, ?)",
-                     sorted((w, f * 2, n, seq) for w, f, n, seq in
-                            read_postings(conn, "scry_vocab", "scry_fts_docsize", [word])))
+                     sorted(read_postings(conn, "scry_vocab", "scry_fts_docsize", [word])))
 
 
 def check(conn: sqlite3.Connection) -> str | None:
