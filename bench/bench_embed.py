@@ -13,6 +13,8 @@ least disturbed), the median beside it:
 * 1 proc bN capC       the library in this process (onnxruntime's default threads: every core),
                        tokenized first, batches of N by token count, cut at C tokens;
 * 2 procs bN capC      the same in two worker processes of one thread each (Embedder.set_workers);
+* ... int8             the same with the weight products in int8 (Embedder.use_int8, the recipe's
+                       default embed.int8: each text runs alone, so bN is 1);
 
 ``--all`` then embeds every text with the library's defaults (what `patina oxidize` does) once.
 Build and oxidize the database first (README): ``patina scrape --repo <clone> --db /tmp/ox2-real/patina.db``.
@@ -24,6 +26,7 @@ import argparse
 import os
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -51,8 +54,8 @@ def main() -> None:
     parser.add_argument("--model", default=SHARED_MODEL)
     parser.add_argument("--sample", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--configs", default="fastembed,1:32:128,1:16:128,2:32:128,2:16:128,2:16:256",
-                        help="fastembed and procs:batch:cap entries")
+    parser.add_argument("--configs", default="fastembed,1:16:128,2:16:128,1:1:128:int8,2:1:128:int8",
+                        help="fastembed and procs:batch:cap[:int8] entries")
     parser.add_argument("--all", action="store_true", help="then embed every text as `patina oxidize` does")
     args = parser.parse_args()
 
@@ -64,7 +67,9 @@ def main() -> None:
     for spec in args.configs.split(","):
         e = load_model(model_path=args.model, remember=False)
         if spec != "fastembed":
-            procs, batch, cap = map(int, spec.split(":"))
+            procs, batch, cap = map(int, spec.split(":")[:3])
+            if spec.endswith(":int8"):
+                assert e.use_int8(tempfile.mkdtemp(prefix="patina-int8-")) == "", "no int8 graph"
             e.set_workers(procs)
             e.batch_size = batch
             e.set_max_tokens(cap)
@@ -89,7 +94,8 @@ def main() -> None:
             walls[spec].append(time.perf_counter() - t)
     print(f"{'configuration':<22} {'best texts/s':>12} {'median':>8}")
     for spec, runs in walls.items():
-        label = spec if spec == "fastembed" else "{} procs b{} cap{}".format(*spec.split(":"))
+        label = spec if spec == "fastembed" else "{} procs b{} cap{}".format(*spec.split(":")) + (
+            " int8" if spec.endswith(":int8") else "")
         print(f"{label:<22} {len(sample) / min(runs):12.0f} {len(sample) / statistics.median(runs):8.0f}")
     print(f"load average while measuring: {min(loads):.2f}-{max(loads):.2f} (1-minute), target >= 200 texts/s")
     for e in embedders.values():
@@ -101,11 +107,14 @@ def main() -> None:
         e = load_model(model_path=args.model, remember=False)
         e.set_max_tokens(Recipe().embed.max_tokens)
         e.set_workers(default_workers())
+        if Recipe().embed.int8:
+            e.use_int8(tempfile.mkdtemp(prefix="patina-int8-"))
         with e:
             t = time.perf_counter()
             e.embed(texts)
             took = time.perf_counter() - t
-        print(f"all {len(texts)} texts, library defaults ({e.workers} procs, cap {e.max_tokens}): {took:.1f} s, "
+        print(f"all {len(texts)} texts, library defaults ({e.workers} procs, cap {e.max_tokens}, {e.compute}): "
+              f"{took:.1f} s, "
               f"{len(texts) / took:.0f} texts/s; load {os.getloadavg()[0]:.2f}")
 
 

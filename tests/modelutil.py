@@ -41,8 +41,11 @@ def vocabulary(groups: Sequence[Sequence[str]] = GROUPS, extra: Sequence[str] = 
 
 
 def make_tiny_model(directory: str | Path, *, dim: int = 16, seed: int = 7,
-                    groups: Sequence[Sequence[str]] = GROUPS, extra: Sequence[str] = FILLER) -> Path:
-    """Write the tiny model into ``directory`` (created) and return it."""
+                    groups: Sequence[Sequence[str]] = GROUPS, extra: Sequence[str] = FILLER,
+                    dense: bool = False) -> Path:
+    """Write the tiny model into ``directory`` (created) and return it. ``dense``: the summed
+    token vectors then go through a weight product (a dim x dim matrix near the identity), as
+    a transformer's layers do: a graph with something for int8 to compute."""
     import numpy as np
     import onnx
     from onnx import TensorProto, helper, numpy_helper
@@ -62,12 +65,14 @@ def make_tiny_model(directory: str | Path, *, dim: int = 16, seed: int = 7,
     for special in SPECIAL:
         table[ids[special]] *= 0.05  # [CLS]/[SEP] barely move the mean
     type_table = np.zeros((2, dim), dtype=np.float32)
+    weight = (np.eye(dim) + rng.normal(0, 0.1, size=(dim, dim))).astype(np.float32)
 
     graph = helper.make_graph(
         nodes=[
             helper.make_node("Gather", ["word_table", "input_ids"], ["words"], axis=0),
             helper.make_node("Gather", ["type_table", "token_type_ids"], ["types"], axis=0),
-            helper.make_node("Add", ["words", "types"], ["summed"]),
+            helper.make_node("Add", ["words", "types"], ["summed" if not dense else "raw"]),
+            *([helper.make_node("MatMul", ["raw", "dense_weight"], ["summed"])] if dense else []),
             helper.make_node("Cast", ["attention_mask"], ["mask_f"], to=TensorProto.FLOAT),
             helper.make_node("Unsqueeze", ["mask_f", "last_axis"], ["mask3"]),
             helper.make_node("Mul", ["summed", "mask3"], ["last_hidden_state"]),
@@ -83,6 +88,7 @@ def make_tiny_model(directory: str | Path, *, dim: int = 16, seed: int = 7,
             numpy_helper.from_array(table, "word_table"),
             numpy_helper.from_array(type_table, "type_table"),
             numpy_helper.from_array(np.array([-1], dtype=np.int64), "last_axis"),
+            *([numpy_helper.from_array(weight, "dense_weight")] if dense else []),
         ],
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], producer_name="patina-tests")

@@ -217,6 +217,43 @@ def test_incremental_equals_full_and_truncation_drops_the_vectors_past_the_cut(t
     assert rows(r)[0] == embeddable_seqs(r)
 
 
+def test_int8_by_default_incremental_equals_full_and_verify_agrees(tmp_path, env, monkeypatch):
+    """A model with weight products computes them in int8 (the recipe's default): the graph is
+    made once in the data directory, a text's vector does not depend on what ran beside it, so
+    an incremental run equals a full one exactly; `embed.int8: false` goes back to float."""
+    dense = make_tiny_model(tmp_path / "dense-model", dense=True)
+    monkeypatch.setenv("PATINA_MODEL_PATH", str(dense))
+    denv = {**env, "PATINA_MODEL_PATH": str(dense)}
+    repo = sessions_repo(tmp_path / "repo", ORDER[:2])
+    r = build(repo)
+    first = run.oxidize(r)
+    assert first.compute == "int8" and first.embedded > 0
+    assert [p.name.split("-int8-")[0] for p in (Path(r.data_dir) / "models").iterdir()] == [
+        model_file_sha(dense)[:16]]
+    repo.commit("more notes", {f"layer/sessions/{ORDER[2]}": (SESSIONS / ORDER[2]).read_text()})
+    build(repo)
+    assert run.oxidize(r).embedded > 0
+    inc_seqs, inc = rows(r)
+    assert run.oxidize(r, full=True).started_over == "--full"
+    full_seqs, fresh = rows(r)
+    assert inc_seqs == full_seqs and np.array_equal(inc, fresh)
+    out = json.loads(patina("verify", "--json", cwd=repo.path, env=denv).stdout)
+    assert out["identical"] and out["tables"]["oxidize_vectors"].startswith("identical within"), out["summary"]
+    proc = patina("oxidize", "--json", "--full", cwd=repo.path, env=denv)
+    assert proc.returncode == 0 and json.loads(proc.stdout)["compute"] == "int8", proc.stderr
+    repo.commit("recipe", {recipes.RECIPE_PATH: "embed:\n  int8: false\n"})
+    build(repo)
+    back = run.oxidize(r)
+    assert back.compute == "float" and "recipe changed" in back.started_over
+    assert not np.allclose(rows(r)[1][:len(fresh)], fresh, atol=1e-6)
+
+
+def model_file_sha(directory: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256((directory / "model.onnx").read_bytes()).hexdigest()
+
+
 def test_status_says_when_vectors_and_projections_are_stale(tmp_path, env, other_model, monkeypatch):
     repo = sessions_repo(tmp_path / "repo", ORDER[:2])
     r = build(repo)

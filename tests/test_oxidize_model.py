@@ -231,3 +231,79 @@ def test_max_tokens_never_exceeds_what_the_model_was_exported_with(tiny_dir, tmp
     assert embedder.max_tokens == 5
     long = "database search error hook commit model test fast"
     assert np.allclose(embedder.embed([long])[0], embedder.embed(["database search error"])[0], atol=1e-6)
+
+
+# ------------------------------------------------------------------------------ int8 computation
+
+@pytest.fixture(scope="session")
+def dense_dir(tmp_path_factory) -> Path:
+    return make_tiny_model(tmp_path_factory.mktemp("dense-model"), dense=True)
+
+
+def _op_types(path: Path) -> set[str]:
+    import onnx
+
+    return {n.op_type for n in onnx.load(str(path)).graph.node}
+
+
+def test_int8_runs_the_weight_products_in_integers_close_to_float(dense_dir, tmp_path):
+    floating = M.load_directory(dense_dir)
+    quick = M.load_directory(dense_dir)
+    assert quick.use_int8(tmp_path / "models") == ""
+    assert quick.compute == "int8" and floating.compute == "float"
+    assert quick.identity == floating.identity  # the same model: its identity does not change
+    assert quick.model_file.parent == tmp_path / "models" and quick.model_file.name.startswith(
+        quick.identity.sha256[:16])
+    assert "MatMulInteger" in _op_types(quick.model_file) and "MatMulInteger" not in _op_types(dense_dir / "model.onnx")
+    texts = ["sqlite storage table", "why did the search query crash with an exception", "git commit history",
+             "the fast hook"]
+    a, b = floating.embed(texts), quick.embed(texts)
+    assert not np.array_equal(a, b)  # really computed otherwise...
+    assert np.all((a * b).sum(axis=1) > 0.98)  # ...and still the same vectors, nearly
+    assert np.allclose(np.linalg.norm(b, axis=1), 1.0, atol=1e-5)
+
+
+def test_int8_vector_depends_on_its_text_only(dense_dir, tmp_path):
+    """An activation's quantization scale is taken over its whole run: each text runs alone, so a
+    vector does not depend on the texts beside it (incremental = full, verify's tolerance)."""
+    quick = M.load_directory(dense_dir)
+    quick.use_int8(tmp_path)
+    texts = ["sqlite", "why did the search query crash with an exception " * 5, "git commit history log"]
+    together = quick.embed(texts, batch_size=16)
+    for i, text in enumerate(texts):
+        assert np.array_equal(together[i], quick.embed([text])[0])
+
+
+def test_int8_graph_is_made_once_and_shared(dense_dir, tmp_path):
+    first = M.load_directory(dense_dir)
+    first.use_int8(tmp_path)
+    made = first.model_file.stat().st_mtime_ns
+    second = M.load_directory(dense_dir)
+    assert second.use_int8(tmp_path) == ""
+    assert second.model_file == first.model_file and second.model_file.stat().st_mtime_ns == made
+    assert [p.name for p in tmp_path.iterdir()] == [first.model_file.name]  # no leftovers
+
+
+def test_int8_light_query_encoder_runs_the_same_graph(dense_dir, tmp_path):
+    quick = M.load_directory(dense_dir)
+    quick.use_int8(tmp_path / "models")
+    M.save_query_spec(quick, tmp_path)
+    light = M.load_query_encoder(tmp_path)
+    assert light is not None
+    texts = ["why is the sqlite hook slow", "git history"]
+    assert np.allclose(light.embed(texts), quick.embed(texts), atol=1e-6)
+
+
+def test_int8_without_weight_products_stays_float(tiny_dir, tmp_path):
+    embedder = M.load_directory(tiny_dir)
+    why = embedder.use_int8(tmp_path)
+    assert "no weight products" in why and embedder.compute == "float"
+    assert embedder.model_file == tiny_dir / "model.onnx"
+    assert np.allclose(embedder.embed(["sqlite storage"])[0], reference_embedding(tiny_dir, "sqlite storage"),
+                       atol=1e-5)
+
+
+def test_int8_cache_dir_is_the_data_dir_or_the_users_cache(tmp_path, monkeypatch):
+    assert M.int8_cache_dir(tmp_path) == tmp_path / "models"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert M.int8_cache_dir(None) == tmp_path / "xdg" / "patina" / "models"

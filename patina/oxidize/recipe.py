@@ -39,6 +39,7 @@ class Embed(NamedTuple):
     code_symbols: bool = False
     max_chars: int = 1000
     max_tokens: int = 256
+    int8: bool = True
 
 
 _PROJECTION_FIELDS = ("enabled", "method", "epochs", "lr", "temperature", "batch_size", "ridge", "seed", "holdout")
@@ -199,6 +200,8 @@ KEYS: dict[str, Key] = {
     "embed.code_symbols": Key(_bool, "also embed code definitions (functions, types, constants)"),
     "embed.max_chars": Key(_int(1), "a document's text is cut at this many characters"),
     "embed.max_tokens": Key(_int(8, 8192), "... and at this many model tokens (throughput; vectors depend on it)"),
+    "embed.int8": Key(_bool, "run the model's weight products in int8 (onnxruntime dynamic quantization): "
+                             "~1.4x faster on CPU, vectors within ~1% of float ones"),
     "fusion.k": Key(_int(0), "reciprocal rank fusion's k: score = weight / (k + rank)"),
     "fusion.depth": Key(_int(1, 1000), "how many of each oracle's best results are fused"),
     "fusion.lexical": Key(_float(0.0), "weight of the lexical oracle (BM25)"),
@@ -328,6 +331,8 @@ embed:
   code_symbols: false   # also embed code definitions (needed by the dependency projection)
   max_chars: 1000       # a document's text is cut here...
   max_tokens: 256       # ...and at this many model tokens
+  int8: true            # int8 weight products (onnxruntime dynamic quantization): ~1.4x faster,
+                        # vectors within ~1% of float ones; false: the model's float output
 
 # Linear maps trained from the log's own related pairs, validated on the newest 20% held out;
 # scry uses one only where it beats the plain vectors there.

@@ -33,6 +33,7 @@ LOCK_WAIT_INLINE = 2.0  # seconds scry waits for the lock to store what it embed
 @dataclass
 class OxidizeResult:
     model: str
+    compute: str = "float"  # the model's weight products: float or int8
     embedded: int = 0  # documents embedded by this run
     vectors: int = 0  # vectors stored now
     through: int = 0  # the last seq considered
@@ -56,7 +57,7 @@ class OxidizeResult:
         if self.started_over:
             out.append(f"started over: {self.started_over}")
         rate = f" in {self.embed_seconds:.1f} s ({self.texts_per_second:.0f} texts/s)" if self.embedded else ""
-        out.append(f"embedded {self.embedded} document(s){rate} with {self.model}; {self.vectors} vectors "
+        out.append(f"embedded {self.embedded} document(s){rate} with {self.model} ({self.compute}); {self.vectors} vectors "
                    f"through seq {self.through} ({self.seconds:.1f} s in all)")
         for p in self.projections:
             if p.get("skipped"):
@@ -144,7 +145,8 @@ def _open(repo_or_path):
 # ----------------------------------------------------------------------------------- patina oxidize
 
 def load_embedder(recipe, *, model_path=None, data_dir=None, remember: bool = True, workers: int = 1):
-    """The recipe's model, cut at its max_tokens (ModelUnavailable, one line, when there is none).
+    """The recipe's model, cut at its max_tokens, computing in int8 where the recipe says and the
+    model allows (ModelUnavailable, one line, when there is none).
     ``workers``: processes for large jobs (`patina oxidize` uses one per core, at most
     :data:`MAX_WORKERS`; ``PATINA_EMBED_WORKERS`` overrides)."""
     from patina.oxidize.model import load_model
@@ -152,6 +154,10 @@ def load_embedder(recipe, *, model_path=None, data_dir=None, remember: bool = Tr
     embedder = load_model(recipe.embedding_model, model_path, data_dir=data_dir, remember=remember)
     embedder.set_max_tokens(recipe.embed.max_tokens)
     embedder.set_workers(workers)
+    if recipe.embed.int8:
+        from patina.oxidize.model import int8_cache_dir
+
+        embedder.int8_note = embedder.use_int8(int8_cache_dir(data_dir))
     return embedder
 
 
@@ -201,7 +207,10 @@ def oxidize(repo, *, model_path: str | None = None, full: bool = False, embedder
 def _oxidize(repo, recipe, blob, embedder, full, progress, waiting, wait, start) -> OxidizeResult:
     from patina.oxidize.materializer import Embeddings
 
-    result = OxidizeResult(model=embedder.identity.name, notes=list(recipe.notes))
+    notes = list(recipe.notes)
+    if recipe.embed.int8 and getattr(embedder, "int8_note", ""):
+        notes.append(f"embed.int8: {embedder.int8_note}; computing in float")
+    result = OxidizeResult(model=embedder.identity.name, compute=getattr(embedder, "compute", "float"), notes=notes)
     total = None
     first = True
     while True:
