@@ -64,6 +64,8 @@ def build(tmp: str, events: int, model_dir: str) -> tuple[str, str]:
         store.append(conn, synthetic_events(events, random.Random(7)), 0)
         derived.absorb_all(conn)
     embedder = model.load_model(model_path=model_dir, remember=False)
+    if recipe.Recipe().embed.int8:  # the query encoder saved below runs what `patina oxidize` would
+        embedder.use_int8(model.int8_cache_dir(os.path.dirname(db)))
     seqs = [r[0] for r in conn.execute("SELECT seq FROM scry_docs ORDER BY seq")]
     rng = np.random.default_rng(0)
     vecs = rng.standard_normal((len(seqs), embedder.dim)).astype(np.float32)
