@@ -42,10 +42,13 @@ def vocabulary(groups: Sequence[Sequence[str]] = GROUPS, extra: Sequence[str] = 
 
 def make_tiny_model(directory: str | Path, *, dim: int = 16, seed: int = 7,
                     groups: Sequence[Sequence[str]] = GROUPS, extra: Sequence[str] = FILLER,
-                    dense: bool = False) -> Path:
+                    dense: bool = False, int8_weights: bool = False) -> Path:
     """Write the tiny model into ``directory`` (created) and return it. ``dense``: the summed
     token vectors then go through a weight product (a dim x dim matrix near the identity), as
-    a transformer's layers do: a graph with something for int8 to compute."""
+    a transformer's layers do: a graph with something for int8 to compute. ``int8_weights``
+    (with ``dense``): the token table and the dense weight are stored as int8 with a float scale
+    per row / per column and turned to float by Cast and Mul in the graph, as the shared
+    MiniLM's are."""
     import numpy as np
     import onnx
     from onnx import TensorProto, helper, numpy_helper
@@ -67,8 +70,14 @@ def make_tiny_model(directory: str | Path, *, dim: int = 16, seed: int = 7,
     type_table = np.zeros((2, dim), dtype=np.float32)
     weight = (np.eye(dim) + rng.normal(0, 0.1, size=(dim, dim))).astype(np.float32)
 
+    stored, dequantize = [], []
+    if int8_weights:
+        table, stored_table, table_nodes = _int8_stored(table, "word_table", axis=1)
+        weight, stored_weight, weight_nodes = _int8_stored(weight, "dense_weight", axis=0)
+        stored, dequantize = stored_table + stored_weight, table_nodes + weight_nodes
     graph = helper.make_graph(
         nodes=[
+            *dequantize,
             helper.make_node("Gather", ["word_table", "input_ids"], ["words"], axis=0),
             helper.make_node("Gather", ["type_table", "token_type_ids"], ["types"], axis=0),
             helper.make_node("Add", ["words", "types"], ["summed" if not dense else "raw"]),
@@ -85,10 +94,11 @@ def make_tiny_model(directory: str | Path, *, dim: int = 16, seed: int = 7,
         ],
         outputs=[helper.make_tensor_value_info("last_hidden_state", TensorProto.FLOAT, ["batch", "seq", dim])],
         initializer=[
-            numpy_helper.from_array(table, "word_table"),
+            *([numpy_helper.from_array(table, "word_table")] if not int8_weights else []),
             numpy_helper.from_array(type_table, "type_table"),
             numpy_helper.from_array(np.array([-1], dtype=np.int64), "last_axis"),
-            *([numpy_helper.from_array(weight, "dense_weight")] if dense else []),
+            *([numpy_helper.from_array(weight, "dense_weight")] if dense and not int8_weights else []),
+            *stored,
         ],
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], producer_name="patina-tests")
@@ -131,3 +141,19 @@ def reference_embedding(directory: str | Path, text: str):
     ids = Tokenizer.from_file(str(directory / "tokenizer.json")).encode(text).ids
     vec = table[ids].mean(axis=0)
     return (vec / np.linalg.norm(vec)).astype(np.float32)
+
+
+def _int8_stored(matrix, name: str, axis: int):
+    """``matrix`` stored as int8 with a float scale along ``axis`` (max |value| -> 127): (the
+    float values the graph computes, [int8 table, scale] initializers, [Cast, Mul] nodes giving
+    ``name``)."""
+    import numpy as np
+    from onnx import TensorProto, helper, numpy_helper
+
+    scale = (np.abs(matrix).max(axis=axis, keepdims=True) / 127.0).astype(np.float32)
+    quantized = np.round(matrix / scale).astype(np.int8)
+    values = quantized.astype(np.float32) * scale
+    inits = [numpy_helper.from_array(quantized, f"{name}_q"), numpy_helper.from_array(scale, f"{name}_scale")]
+    nodes = [helper.make_node("Cast", [f"{name}_q"], [f"{name}_f"], to=TensorProto.FLOAT),
+             helper.make_node("Mul", [f"{name}_f", f"{name}_scale"], [name])]
+    return values, inits, nodes

@@ -307,3 +307,35 @@ def test_int8_cache_dir_is_the_data_dir_or_the_users_cache(tmp_path, monkeypatch
     assert M.int8_cache_dir(tmp_path) == tmp_path / "models"
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     assert M.int8_cache_dir(None) == tmp_path / "xdg" / "patina" / "models"
+
+
+def test_int8_keeps_a_models_own_int8_weights_and_tables(tmp_path):
+    """A model storing int8 weights (Cast + Mul, as the shared MiniLM does): the weight products'
+    int8 values are the stored ones, the token table stays int8 (no float copy on disk)."""
+    import onnx
+    from onnx import numpy_helper
+
+    stored = make_tiny_model(tmp_path / "stored-int8", dense=True, int8_weights=True)
+    source = {i.name: numpy_helper.to_array(i) for i in onnx.load(str(stored / "model.onnx")).graph.initializer}
+    embedder = M.load_directory(stored)
+    assert embedder.use_int8(tmp_path / "models") == ""
+    graph = onnx.load(str(embedder.model_file)).graph
+    made = {i.name: numpy_helper.to_array(i) for i in graph.initializer}
+    int8 = [v for v in made.values() if v.dtype == np.int8 and v.shape == source["dense_weight_q"].shape]
+    assert any(np.array_equal(v, source["dense_weight_q"]) for v in int8)
+    assert np.array_equal(made["word_table_q"], source["word_table_q"])  # the table as stored...
+    assert not any(v.dtype == np.float32 and v.shape == source["word_table_q"].shape for v in made.values())
+    assert "MatMulInteger" in {n.op_type for n in graph.node}
+    floating = M.load_directory(stored)
+    texts = ["sqlite storage table", "why did the search query crash", "git commit history"]
+    assert np.all((floating.embed(texts) * embedder.embed(texts)).sum(axis=1) > 0.98)
+
+
+def test_int8_graph_of_another_format_is_replaced(dense_dir, tmp_path):
+    embedder = M.load_directory(dense_dir)
+    older = tmp_path / f"{embedder.identity.sha256[:16]}-int8-ort1.0.onnx"
+    other_model = tmp_path / "0123456789abcdef-int8-f2-ort1.0.onnx"
+    older.write_bytes(b"old")
+    other_model.write_bytes(b"another model's")
+    embedder.use_int8(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([embedder.model_file.name, other_model.name])
