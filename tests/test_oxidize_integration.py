@@ -244,8 +244,27 @@ def test_int8_by_default_incremental_equals_full_and_verify_agrees(tmp_path, env
     repo.commit("recipe", {recipes.RECIPE_PATH: "embed:\n  int8: false\n"})
     build(repo)
     back = run.oxidize(r)
-    assert back.compute == "float" and "recipe changed" in back.started_over
+    assert back.compute == "float" and "int8 -> " in back.started_over  # the model's computation changed
     assert not np.allclose(rows(r)[1][:len(fresh)], fresh, atol=1e-6)
+
+
+def test_int8_that_cannot_be_made_stays_float_and_never_mixes(tmp_path, env, monkeypatch):
+    """Where the int8 graph cannot be made (here: its directory is a file), oxidize says so and
+    embeds in float; once it can, the float vectors are dropped, not extended in int8."""
+    dense = make_tiny_model(tmp_path / "dense-model", dense=True)
+    monkeypatch.setenv("PATINA_MODEL_PATH", str(dense))
+    repo = sessions_repo(tmp_path / "repo", ORDER[:2])
+    r = build(repo)
+    blocker = Path(r.data_dir) / "models"
+    blocker.write_text("not a directory")
+    first = run.oxidize(r)
+    assert first.compute == "float" and first.embedded > 0
+    assert any(n.startswith("embed.int8: int8 conversion failed") and n.endswith("computing in float")
+               for n in first.notes), first.notes
+    blocker.unlink()
+    again = run.oxidize(r)
+    assert again.compute == "int8" and again.started_over and "-> " in again.started_over
+    assert again.started_over.endswith("int8)") and rows(r)[0] == embeddable_seqs(r)
 
 
 def model_file_sha(directory: Path) -> str:

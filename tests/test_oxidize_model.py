@@ -251,7 +251,12 @@ def test_int8_runs_the_weight_products_in_integers_close_to_float(dense_dir, tmp
     quick = M.load_directory(dense_dir)
     assert quick.use_int8(tmp_path / "models") == ""
     assert quick.compute == "int8" and floating.compute == "float"
-    assert quick.identity == floating.identity  # the same model: its identity does not change
+    # The same model (name, file, dimension); its vectors say they were computed in int8.
+    assert quick.identity.compute == "int8" and floating.identity.compute == "float"
+    assert M.ModelIdentity.from_json(quick.identity.to_json()) == quick.identity
+    assert (quick.identity.name, quick.identity.sha256, quick.identity.dim) == (
+        floating.identity.name, floating.identity.sha256, floating.identity.dim)
+    assert M.ModelIdentity.from_json('{"name":"m","sha256":"ab","dim":3}').compute == "float"  # older records
     assert quick.model_file.parent == tmp_path / "models" and quick.model_file.name.startswith(
         quick.identity.sha256[:16])
     assert "MatMulInteger" in _op_types(quick.model_file) and "MatMulInteger" not in _op_types(dense_dir / "model.onnx")

@@ -54,8 +54,8 @@ def _compare(live, fresh_path, recipe, identity, embedder) -> tuple[dict[str, st
     from patina.oxidize.materializer import Embeddings
 
     if embedder.identity != identity:
-        why = (f"skipped: the local model ({embedder.identity.name} {embedder.identity.sha256[:12]}) is not the one "
-               f"the vectors were made with ({identity.name} {identity.sha256[:12]})")
+        why = (f"skipped: the local model ({embedder.identity.label()}) is not the one "
+               f"the vectors were made with ({identity.label()})")
         return {t: why for t in TABLES}, []
     through = state.progress(live)
     fresh = store.connect(fresh_path)

@@ -28,7 +28,7 @@ import json
 import os
 import socket
 import threading
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 from urllib.parse import urlparse
@@ -65,6 +65,7 @@ class ModelIdentity:
     name: str  # the recipe's model name, or "local:<dir name>" for a directory
     sha256: str  # of the ONNX file
     dim: int
+    compute: str = "float"  # how its weight products ran: float or int8 (vectors of both never mix)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True, separators=(",", ":"))
@@ -72,7 +73,11 @@ class ModelIdentity:
     @classmethod
     def from_json(cls, text: str) -> "ModelIdentity":
         data = json.loads(text)
-        return cls(str(data["name"]), str(data["sha256"]), int(data["dim"]))
+        return cls(str(data["name"]), str(data["sha256"]), int(data["dim"]), str(data.get("compute") or "float"))
+
+    def label(self) -> str:
+        """``name sha256[:12]``, and `` int8`` when so computed (for messages)."""
+        return f"{self.name} {self.sha256[:12]}" + ("" if self.compute == "float" else f" {self.compute}")
 
 
 class Embedder:
@@ -121,6 +126,7 @@ class Embedder:
             return f"int8 conversion failed ({_one_line(exc)})"
         with self._lock:
             self.model_file, self._session, self.compute = target, session, "int8"
+            self.identity = replace(self.identity, compute="int8")
             self.close()  # workers of the float graph, if any
         return ""
 

@@ -103,7 +103,7 @@ def start_over_reason(conn, recipe, identity) -> str | None:
     if stored is None:
         return "no vectors yet" if state.has_vectors(conn) else None
     if stored != identity:
-        return f"the model changed ({stored.name} {stored.sha256[:12]} -> {identity.name} {identity.sha256[:12]})"
+        return f"the model changed ({stored.label()} -> {identity.label()})"
     if state.get(conn, "vectors_hash") != recipe.vectors_hash():
         return "the recipe changed what is embedded, or how"
     return None

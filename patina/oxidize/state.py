@@ -168,6 +168,7 @@ def report(conn: sqlite3.Connection, *, recipe_now=None, recipe_error: str | Non
     done = progress(conn)
     info: dict[str, Any] = {"vectors": vector_count(conn), "embedded_through": done, "last_seq": last,
                             "model": identity.name, "model_sha256": identity.sha256, "dim": identity.dim,
+                            "compute": identity.compute,
                             "recipe_hash": get(conn, "recipe_hash"), "stale": []}
     if recipe_error:
         info["stale"].append(f"the committed recipe is invalid ({recipe_error})")
@@ -224,7 +225,7 @@ def report_lines(info: dict[str, Any] | None) -> list[str]:
     if info is None:
         return ["vectors    none (run `patina oxidize` for semantic search)"]
     state = "current" if not info["stale"] else "stale: " + "; ".join(info["stale"])
-    out = [f"vectors    {info['vectors']} x {info['dim']} by {info['model']}, through seq "
+    out = [f"vectors    {info['vectors']} x {info['dim']} by {info['model']} ({info.get('compute', 'float')}), through seq "
            f"{info['embedded_through']}: {state}"]
     if info.get("recipe_uncommitted"):
         from patina.oxidize.recipe import UNCOMMITTED

@@ -47,7 +47,7 @@ class Ranked:
 class Engine:
     def __init__(self, *, keep: bool = False) -> None:
         self.keep = keep  # a service: keep encoders, matrices, projections across queries
-        self._encoders: dict[str, Any] = {}  # model sha256 -> encoder
+        self._encoders: dict[Any, Any] = {}  # ModelIdentity -> encoder
         self._indexes: dict[str, Any] = {}  # db path -> VectorIndex
         self._projections: dict[str, tuple[tuple, dict]] = {}  # db path -> (state key, {name: matrix})
         self._lock = threading.Lock()
@@ -58,7 +58,7 @@ class Engine:
     def encoder(self, identity, recipe, data_dir: str | None):
         """The query encoder for vectors made with ``identity`` (raises Unavailable)."""
         with self._lock:
-            cached = self._encoders.get(identity.sha256)
+            cached = self._encoders.get(identity)
         if cached is not None:
             return cached
         from patina.oxidize import model
@@ -73,13 +73,13 @@ class Engine:
                 raise Unavailable(str(exc)) from None
             if encoder.identity != identity:
                 raise Unavailable(
-                    f"the vectors were made with {identity.name} ({identity.sha256[:12]}), the model found "
-                    f"locally is {encoder.identity.name} ({encoder.identity.sha256[:12]}): run `patina oxidize`")
+                    f"the vectors were made with {identity.label()}, the model found "
+                    f"locally is {encoder.identity.label()}: run `patina oxidize`")
             if data_dir and os.access(data_dir, os.W_OK):
                 model.save_query_spec(encoder, data_dir)  # the next cold call loads the light one
         if self.keep:
             with self._lock:
-                self._encoders.setdefault(identity.sha256, encoder)
+                self._encoders.setdefault(identity, encoder)
         return encoder
 
     # --- the vectors -------------------------------------------------------------------------
