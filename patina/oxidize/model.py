@@ -92,7 +92,7 @@ class Embedder:
     """
 
     def __init__(self, backend, identity: ModelIdentity, model_dir: Path, batch_size: int = BATCH_SIZE,
-                 max_tokens: int | None = None) -> None:
+                 max_tokens: int | None = None, threads: int | None = None) -> None:
         self._backend = backend  # a fastembed TextEmbedding
         self.identity = identity
         self.model_dir = model_dir
@@ -104,17 +104,21 @@ class Embedder:
         self._pool = None
         inner = backend.model
         self.model_file = Path(inner._model_dir) / inner.model_description.model_file  # the graph that runs
-        self.compute = "float"  # or "int8" (see use_int8)
         self.int8_note = ""  # why int8 was asked for and not used
         self._session = None  # the session of model_file, when it is not fastembed's own
-        self._threads: int | None = None
+        self._threads = threads  # intra-op threads of an int8 session (None: every core)
         if max_tokens:
             self.set_max_tokens(max_tokens)
 
     def use_int8(self, cache_dir: str | os.PathLike) -> str:
         """Run the model's weight products in int8 (see :func:`int8_model`), through a graph made
-        once and kept in ``cache_dir``. Returns why not when it cannot (then it stays float):
-        a model kind this does not run itself, no weight product, or the conversion failed."""
+        once and kept in ``cache_dir``. Returns (and keeps in ``int8_note``) why not when it
+        cannot, then it stays float: a model kind this does not run itself, no weight product,
+        or the conversion failed."""
+        self.int8_note = self._int8_graph(cache_dir)
+        return self.int8_note
+
+    def _int8_graph(self, cache_dir: str | os.PathLike) -> str:
         if self._post is None:
             return "fastembed runs this model itself"
         try:
@@ -125,7 +129,7 @@ class Embedder:
         except Exception as exc:  # onnx/onnxruntime raise their own kinds
             return f"int8 conversion failed ({_one_line(exc)})"
         with self._lock:
-            self.model_file, self._session, self.compute = target, session, "int8"
+            self.model_file, self._session = target, session
             self.identity = replace(self.identity, compute="int8")
             self.close()  # workers of the float graph, if any
         return ""
@@ -160,6 +164,11 @@ class Embedder:
     @property
     def dim(self) -> int:
         return self.identity.dim
+
+    @property
+    def compute(self) -> str:
+        """How the weight products run: "float", or "int8" after :meth:`use_int8`."""
+        return self.identity.compute
 
     @property
     def max_tokens(self) -> int | None:
@@ -492,10 +501,8 @@ def load_model(model_name: str | None = None, model_path: str | os.PathLike | No
         embedder = load_directory(directory, name=name, threads=threads)
         if model_path and remember and data_dir is not None:
             remember_model_path(data_dir, directory)
-    else:
-        embedder = load_named(name, cache_dir=cache_dir, threads=threads)
-    embedder._threads = threads
-    return embedder
+        return embedder
+    return load_named(name, cache_dir=cache_dir, threads=threads)
 
 
 def int8_cache_dir(data_dir: str | os.PathLike | None) -> Path:
@@ -586,7 +593,7 @@ def load_directory(directory: str | os.PathLike, *, name: str | None = None, thr
     except Exception as exc:  # fastembed/onnxruntime/tokenizers each raise their own kinds
         raise ModelUnavailable(
             f"no embedding model: {path / 'model.onnx'} could not be loaded ({_one_line(exc)}); {_HOW}") from None
-    return Embedder(backend, ModelIdentity(f"local:{path.name}", digest, real_dim), path)
+    return Embedder(backend, ModelIdentity(f"local:{path.name}", digest, real_dim), path, threads=threads)
 
 
 def _hub_host() -> str:
@@ -652,7 +659,7 @@ def load_named(name: str, *, cache_dir: str | None = None, threads: int | None =
         dim = int(next(iter(backend.embed(["patina"], batch_size=1))).shape[-1])
     except Exception as exc:
         raise ModelUnavailable(f"no embedding model: {name} could not be loaded ({_one_line(exc)}); {_HOW}") from None
-    return Embedder(backend, ModelIdentity(name, digest, dim), model_dir)
+    return Embedder(backend, ModelIdentity(name, digest, dim), model_dir, threads=threads)
 
 
 # ------------------------------------------------------------------------- a light query encoder
@@ -697,7 +704,7 @@ def save_query_spec(embedder: Embedder, directory: str | os.PathLike) -> Path | 
     (target / QUERY_TOKENIZER_FILE).write_text(inner.tokenizer.to_str(), encoding="utf-8")
     spec = {"identity": json.loads(embedder.identity.to_json()), "model_file": str(model_file.resolve()),
             "size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "pooling": post[0], "normalize": post[1],
-            "output": post[2], "compute": embedder.compute}
+            "output": post[2]}
     path = target / QUERY_SPEC_FILE
     path.write_text(json.dumps(spec, sort_keys=True, indent=1) + "\n", encoding="utf-8")
     return path
@@ -751,17 +758,11 @@ def load_query_encoder(directory: str | os.PathLike, *, threads: int | None = 1)
         stat = os.stat(spec["model_file"])
         if stat.st_size != spec["size"] or stat.st_mtime_ns != spec["mtime_ns"]:
             return None
-        import onnxruntime as ort
         from tokenizers import Tokenizer
 
         tokenizer = Tokenizer.from_str((base / QUERY_TOKENIZER_FILE).read_text(encoding="utf-8"))
         tokenizer.no_padding()
-        options = ort.SessionOptions()
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        if threads:
-            options.intra_op_num_threads = threads
-            options.inter_op_num_threads = threads
-        session = ort.InferenceSession(spec["model_file"], options, providers=["CPUExecutionProvider"])
+        session = _session(spec["model_file"], threads)
     except Exception:  # anything amiss: the caller falls back to the full path
         return None
     return QueryEncoder(spec, tokenizer, session)

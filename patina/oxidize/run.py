@@ -157,7 +157,7 @@ def load_embedder(recipe, *, model_path=None, data_dir=None, remember: bool = Tr
     if recipe.embed.int8:
         from patina.oxidize.model import int8_cache_dir
 
-        embedder.int8_note = embedder.use_int8(int8_cache_dir(data_dir))
+        embedder.use_int8(int8_cache_dir(data_dir))
     return embedder
 
 
@@ -208,9 +208,9 @@ def _oxidize(repo, recipe, blob, embedder, full, progress, waiting, wait, start)
     from patina.oxidize.materializer import Embeddings
 
     notes = list(recipe.notes)
-    if recipe.embed.int8 and getattr(embedder, "int8_note", ""):
+    if recipe.embed.int8 and embedder.int8_note:
         notes.append(f"embed.int8: {embedder.int8_note}; computing in float")
-    result = OxidizeResult(model=embedder.identity.name, compute=getattr(embedder, "compute", "float"), notes=notes)
+    result = OxidizeResult(model=embedder.identity.name, compute=embedder.compute, notes=notes)
     total = None
     first = True
     while True:
